@@ -1,0 +1,67 @@
+//! The effective configuration as JSON, for `gomodel config`: every value the gateway will use,
+//! with every secret masked.
+
+use serde_json::{Value, json};
+
+use super::{Config, ConfiguredModelsMode, LogFormat, LogLevel};
+
+pub fn effective_config(config: &Config) -> Value {
+    let providers: Vec<Value> = config
+        .providers
+        .iter()
+        .map(|p| {
+            json!({
+                "name": p.name,
+                "type": p.kind.as_str(),
+                "base_url": p.base_url,
+                "api_key": p.api_key.masked(),
+                "api_version": p.api_version,
+                "models": p.models,
+            })
+        })
+        .collect();
+    json!({
+        "config_file": config.config_file.as_ref().map(|p| p.display().to_string()),
+        "server": {
+            "port": config.server.port,
+            "base_path": config.server.base_path,
+            "master_key": config.server.master_key.as_ref().map(|k| k.masked()),
+            "body_size_limit": config.server.body_size_limit,
+            "shutdown_timeout_seconds": config.server.shutdown_timeout.as_secs_f64(),
+        },
+        "logging": {
+            "level": match config.logging.level {
+                LogLevel::Debug => "debug",
+                LogLevel::Info => "info",
+                LogLevel::Warn => "warn",
+                LogLevel::Error => "error",
+            },
+            "format": match config.logging.format {
+                LogFormat::Auto => "auto",
+                LogFormat::Text => "text",
+                LogFormat::Json => "json",
+            },
+        },
+        "http": {
+            "timeout_seconds": config.http.timeout.as_secs_f64(),
+            "response_header_timeout_seconds": config.http.response_header_timeout.as_secs_f64(),
+        },
+        "models": {
+            "configured_provider_models_mode": match config.models.configured_provider_models_mode {
+                ConfiguredModelsMode::Fallback => "fallback",
+                ConfiguredModelsMode::Allowlist => "allowlist",
+            },
+            "refresh_interval_seconds": config.models.refresh_interval.as_secs_f64(),
+            "cache_dir": config.models.cache_dir.display().to_string(),
+        },
+        "usage": {
+            "enforce_returning_usage_data": config.usage.enforce_returning_usage_data,
+        },
+        "providers": providers,
+        "openrouter": {
+            "site_url": config.provider_options.openrouter_site_url,
+            "app_name": config.provider_options.openrouter_app_name,
+        },
+        "warnings": config.warnings,
+    })
+}

@@ -1,0 +1,339 @@
+//! Configuration: read once at start into a typed [`Config`]; nothing else reads env vars.
+//!
+//! Precedence (GoModel's, reference §2.1): code defaults, then the optional YAML file
+//! (`config/config.yaml` or `config.yaml`, `${VAR}` expanded), then environment variables, with
+//! `.env` underneath the real environment. Every value is validated here; an invalid one stops
+//! start-up with a [`ConfigError`] that names the variable (or YAML key) and what it accepts.
+//! Unlike GoModel, `http.timeout` and `http.response_header_timeout` in YAML are honoured.
+
+mod effective;
+mod providers;
+mod source;
+mod values;
+mod yaml;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use gomodel_providers::{ClientOptions, GlobalProviderOptions, ProviderSettings, Secret};
+
+pub use effective::effective_config;
+pub use source::EnvMap;
+pub use values::ConfigError;
+use values::{parse_base_path, parse_bool, parse_duration, parse_port, parse_size};
+use yaml::{Scalar, YamlConfig};
+
+/// The gateway's whole configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub logging: LoggingConfig,
+    pub http: ClientOptions,
+    pub models: ModelsConfig,
+    pub usage: UsageConfig,
+    pub providers: Vec<ProviderSettings>,
+    pub provider_options: GlobalProviderOptions,
+    /// The YAML file that was read, if any.
+    pub config_file: Option<PathBuf>,
+    /// Non-fatal findings (skipped providers, ignored variables), logged at start.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub port: u16,
+    /// `/` or `/prefix` (no trailing slash).
+    pub base_path: String,
+    /// `None` runs unauthenticated (logged loudly at start).
+    pub master_key: Option<Secret>,
+    pub body_size_limit: usize,
+    /// How long SIGTERM waits for in-flight requests (streams included) before exiting.
+    pub shutdown_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Text on a terminal, JSON otherwise (GoModel's default).
+    Auto,
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoggingConfig {
+    pub level: LogLevel,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfiguredModelsMode {
+    /// Configured lists are used only when the provider's `/models` fails or is empty.
+    Fallback,
+    /// Only configured lists are exposed; `/models` is not called for providers that have one.
+    Allowlist,
+}
+
+#[derive(Debug, Clone)]
+pub struct ModelsConfig {
+    pub configured_provider_models_mode: ConfiguredModelsMode,
+    pub refresh_interval: Duration,
+    /// Where the model list is cached for warm starts (`<dir>/models.json`).
+    pub cache_dir: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct UsageConfig {
+    /// Ask every provider for usage on streams, even when the client did not.
+    pub enforce_returning_usage_data: bool,
+}
+
+/// Where to look for configuration.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `--config <path>`: this file must exist.
+    pub config_file: Option<PathBuf>,
+    /// Directory searched for `config/config.yaml` and `config.yaml`.
+    pub working_dir: PathBuf,
+}
+
+/// Loading failed: a bad value, or an unreadable/unparsable YAML file.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Value(#[from] ConfigError),
+    #[error(transparent)]
+    Yaml(#[from] yaml::YamlError),
+}
+
+impl Config {
+    /// Reads the YAML file (if any) and overlays `env`.
+    pub fn load(env: &EnvMap, options: &LoadOptions) -> Result<Self, LoadError> {
+        let loaded = yaml::load(options.config_file.as_deref(), &options.working_dir, env)?;
+        let (config_file, yaml) = match loaded {
+            Some((path, yaml)) => (Some(path), yaml),
+            None => (None, YamlConfig::default()),
+        };
+        let mut config = Self::from_parts(env, &yaml)?;
+        config.config_file = config_file;
+        Ok(config)
+    }
+
+    /// Builds a config from env alone (tests, and `Config::load` without a file).
+    pub fn from_env(env: &EnvMap) -> Result<Self, LoadError> {
+        Ok(Self::from_parts(env, &YamlConfig::default())?)
+    }
+
+    fn from_parts(env: &EnvMap, yaml: &YamlConfig) -> Result<Self, ConfigError> {
+        let layer = Layers {
+            env,
+            yaml_name: "config.yaml",
+        };
+        let server = ServerConfig {
+            port: layer
+                .parse("PORT", "server.port", yaml.server.port.as_ref(), parse_port)?
+                .unwrap_or(8080),
+            base_path: layer
+                .parse(
+                    "BASE_PATH",
+                    "server.base_path",
+                    yaml.server.base_path.as_ref(),
+                    parse_base_path,
+                )?
+                .unwrap_or_else(|| "/".to_owned()),
+            master_key: layer
+                .text("GOMODEL_MASTER_KEY", yaml.server.master_key.as_ref())
+                .filter(|k| !k.contains("${"))
+                .map(Secret::new),
+            body_size_limit: layer
+                .parse(
+                    "BODY_SIZE_LIMIT",
+                    "server.body_size_limit",
+                    yaml.server.body_size_limit.as_ref(),
+                    parse_size,
+                )?
+                .unwrap_or(10 * 1024 * 1024),
+            shutdown_timeout: layer
+                .parse(
+                    "SHUTDOWN_TIMEOUT",
+                    "server.shutdown_timeout",
+                    yaml.server.shutdown_timeout.as_ref(),
+                    parse_duration,
+                )?
+                .unwrap_or(Duration::from_secs(30)),
+        };
+        let logging = LoggingConfig {
+            level: parse_log_level(env.get("LOG_LEVEL"))?,
+            format: parse_log_format(env.get("LOG_FORMAT"))?,
+        };
+        let defaults = ClientOptions::default();
+        let http = ClientOptions {
+            timeout: layer
+                .parse(
+                    "HTTP_TIMEOUT",
+                    "http.timeout",
+                    yaml.http.timeout.as_ref(),
+                    parse_positive_duration,
+                )?
+                .unwrap_or(defaults.timeout),
+            response_header_timeout: layer
+                .parse(
+                    "HTTP_RESPONSE_HEADER_TIMEOUT",
+                    "http.response_header_timeout",
+                    yaml.http.response_header_timeout.as_ref(),
+                    parse_positive_duration,
+                )?
+                .unwrap_or(defaults.response_header_timeout),
+        };
+        let models = ModelsConfig {
+            configured_provider_models_mode: layer
+                .parse(
+                    "CONFIGURED_PROVIDER_MODELS_MODE",
+                    "models.configured_provider_models_mode",
+                    yaml.models.configured_provider_models_mode.as_ref(),
+                    parse_models_mode,
+                )?
+                .unwrap_or(ConfiguredModelsMode::Fallback),
+            refresh_interval: layer
+                .parse(
+                    "CACHE_REFRESH_INTERVAL",
+                    "cache.model.refresh_interval",
+                    yaml.cache.model.refresh_interval.as_ref(),
+                    parse_positive_duration,
+                )?
+                .unwrap_or(Duration::from_secs(3600)),
+            cache_dir: layer
+                .text(
+                    "GOMODEL_CACHE_DIR",
+                    yaml.cache.model.local.cache_dir.as_ref(),
+                )
+                .map_or_else(|| PathBuf::from(".cache"), PathBuf::from),
+        };
+        let usage = UsageConfig {
+            enforce_returning_usage_data: layer
+                .parse(
+                    "ENFORCE_RETURNING_USAGE_DATA",
+                    "usage.enforce_returning_usage_data",
+                    yaml.usage.enforce_returning_usage_data.as_ref(),
+                    parse_bool,
+                )?
+                .unwrap_or(true),
+        };
+        let defaults = GlobalProviderOptions::default();
+        let provider_options = GlobalProviderOptions {
+            openrouter_site_url: env
+                .get("OPENROUTER_SITE_URL")
+                .map_or(defaults.openrouter_site_url, str::to_owned),
+            openrouter_app_name: env
+                .get("OPENROUTER_APP_NAME")
+                .map_or(defaults.openrouter_app_name, str::to_owned),
+        };
+        let (providers, warnings) = providers::resolve(&yaml.providers, env)?;
+        Ok(Self {
+            server,
+            logging,
+            http,
+            models,
+            usage,
+            providers,
+            provider_options,
+            config_file: None,
+            warnings,
+        })
+    }
+}
+
+/// Env-over-YAML lookup for one field.
+struct Layers<'a> {
+    env: &'a EnvMap,
+    yaml_name: &'a str,
+}
+
+impl Layers<'_> {
+    /// The winning raw value: the env var if set, else the YAML scalar if non-empty.
+    fn text(&self, env_key: &str, yaml_value: Option<&Scalar>) -> Option<String> {
+        self.env
+            .get(env_key)
+            .map(str::to_owned)
+            .or_else(|| yaml_value.map(|s| s.0.clone()).filter(|v| !v.is_empty()))
+    }
+
+    /// Parses the winning value; errors name the env var, or the YAML key and file.
+    fn parse<T>(
+        &self,
+        env_key: &str,
+        yaml_key: &str,
+        yaml_value: Option<&Scalar>,
+        parse: impl Fn(&str, &str) -> Result<T, ConfigError>,
+    ) -> Result<Option<T>, ConfigError> {
+        if let Some(value) = self.env.get(env_key) {
+            return parse(env_key, value).map(Some);
+        }
+        match yaml_value.map(|s| s.0.as_str()).filter(|v| !v.is_empty()) {
+            Some(value) => parse(
+                &format!("{yaml_key} in {} (env {env_key})", self.yaml_name),
+                value,
+            )
+            .map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+fn parse_positive_duration(key: &str, value: &str) -> Result<Duration, ConfigError> {
+    match parse_duration(key, value)? {
+        d if d.is_zero() => Err(ConfigError::new(key, value, "a duration greater than zero")),
+        d => Ok(d),
+    }
+}
+
+fn parse_models_mode(key: &str, value: &str) -> Result<ConfiguredModelsMode, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "fallback" => Ok(ConfiguredModelsMode::Fallback),
+        "allowlist" => Ok(ConfiguredModelsMode::Allowlist),
+        _ => Err(ConfigError::new(key, value, "fallback or allowlist")),
+    }
+}
+
+fn parse_log_level(value: Option<&str>) -> Result<LogLevel, ConfigError> {
+    let Some(value) = value else {
+        return Ok(LogLevel::Info);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "debug" | "dbg" => Ok(LogLevel::Debug),
+        "info" | "inf" => Ok(LogLevel::Info),
+        "warn" | "warning" => Ok(LogLevel::Warn),
+        "error" | "err" => Ok(LogLevel::Error),
+        _ => Err(ConfigError::new(
+            "LOG_LEVEL",
+            value,
+            "debug, info, warn or error",
+        )),
+    }
+}
+
+fn parse_log_format(value: Option<&str>) -> Result<LogFormat, ConfigError> {
+    let Some(value) = value else {
+        return Ok(LogFormat::Auto);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        _ => Err(ConfigError::new("LOG_FORMAT", value, "text or json")),
+    }
+}
+
+/// Loads `.env` from `dir` under the process environment.
+pub fn process_env(dir: &Path) -> Result<EnvMap, std::io::Error> {
+    EnvMap::from_process(&dir.join(".env"))
+}
+
+#[cfg(test)]
+mod tests;

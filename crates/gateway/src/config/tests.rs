@@ -1,0 +1,110 @@
+//! Tests of the whole load: defaults, YAML, env precedence, errors.
+
+use std::time::Duration;
+
+use super::*;
+
+fn load_with_yaml(yaml: &str, env: &EnvMap) -> Result<Config, LoadError> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::write(dir.path().join("config/config.yaml"), yaml).unwrap();
+    Config::load(
+        env,
+        &LoadOptions {
+            config_file: None,
+            working_dir: dir.path().to_path_buf(),
+        },
+    )
+}
+
+#[test]
+fn defaults_without_anything() {
+    let config = Config::from_env(&EnvMap::default()).unwrap();
+    assert_eq!(config.server.port, 8080);
+    assert_eq!(config.server.base_path, "/");
+    assert_eq!(config.server.body_size_limit, 10 * 1024 * 1024);
+    assert!(config.server.master_key.is_none());
+    assert_eq!(config.http.timeout, Duration::from_secs(600));
+    assert_eq!(config.models.refresh_interval, Duration::from_secs(3600));
+    assert_eq!(
+        config.models.configured_provider_models_mode,
+        ConfiguredModelsMode::Fallback
+    );
+    assert!(config.usage.enforce_returning_usage_data);
+    assert!(config.providers.is_empty());
+}
+
+#[test]
+fn env_wins_over_yaml_and_yaml_http_timeouts_work() {
+    let yaml = "server:\n  port: 9000\n  base_path: /yaml\n  master_key: ${MK:-from-default}\nhttp:\n  timeout: 45s\n  response_header_timeout: 20\nproviders:\n  openai:\n    type: openai\n    api_key: ${OPENAI_KEY_FROM_ENV}\n";
+    let env = EnvMap::from_pairs([("PORT", "9100"), ("OPENAI_KEY_FROM_ENV", "sk-123")]);
+    let config = load_with_yaml(yaml, &env).unwrap();
+    assert_eq!(config.server.port, 9100);
+    assert_eq!(config.server.base_path, "/yaml");
+    assert_eq!(
+        config.server.master_key.as_ref().unwrap().expose(),
+        "from-default"
+    );
+    assert_eq!(config.http.timeout, Duration::from_secs(45));
+    assert_eq!(config.http.response_header_timeout, Duration::from_secs(20));
+    assert_eq!(config.providers[0].api_key.expose(), "sk-123");
+    assert!(config.config_file.unwrap().ends_with("config/config.yaml"));
+}
+
+#[test]
+fn invalid_values_name_the_variable_and_what_it_accepts() {
+    let cases = [
+        ("PORT", "http", "TCP port"),
+        ("BODY_SIZE_LIMIT", "huge", "size"),
+        ("LOG_LEVEL", "loud", "debug, info"),
+        ("LOG_FORMAT", "xml", "text or json"),
+        ("HTTP_TIMEOUT", "0", "greater than zero"),
+        ("HTTP_RESPONSE_HEADER_TIMEOUT", "soon", "duration"),
+        (
+            "CONFIGURED_PROVIDER_MODELS_MODE",
+            "some",
+            "fallback or allowlist",
+        ),
+        ("CACHE_REFRESH_INTERVAL", "often", "duration"),
+        ("ENFORCE_RETURNING_USAGE_DATA", "perhaps", "true or false"),
+    ];
+    for (key, value, expected) in cases {
+        let err = Config::from_env(&EnvMap::from_pairs([(key, value)]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(key) && err.contains(value) && err.contains(expected),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn yaml_errors_name_the_key_and_file() {
+    let err = load_with_yaml("server:\n  port: many\n", &EnvMap::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("server.port") && err.contains("config.yaml"),
+        "{err}"
+    );
+    let err = load_with_yaml("server: [unclosed\n", &EnvMap::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not valid configuration YAML"), "{err}");
+}
+
+#[test]
+fn effective_config_masks_every_secret() {
+    let env = EnvMap::from_pairs([
+        ("GOMODEL_MASTER_KEY", "master-secret-value-1234"),
+        ("OPENAI_API_KEY", "sk-provider-secret-value-9876"),
+    ]);
+    let config = Config::from_env(&env).unwrap();
+    let text = effective_config(&config).to_string();
+    assert!(
+        !text.contains("master-secret-value") && !text.contains("sk-provider-secret"),
+        "{text}"
+    );
+    assert!(text.contains("***1234") && text.contains("***9876"));
+}

@@ -1,0 +1,181 @@
+//! `POST /v1/chat/completions`.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use gomodel_protocol::JsonObject;
+use gomodel_protocol::json_object::encode_value;
+use gomodel_providers::{CallContext, ChatReply};
+use http::header::CONTENT_TYPE;
+use http::{HeaderMap, HeaderValue};
+
+use super::request::{
+    parse_object, provider_hint, require_non_empty_array, required_model, stream_flag,
+};
+use super::stream::{SseRelay, sse_response};
+use crate::app::AppState;
+use crate::error::GatewayError;
+use crate::ingress::body::JsonBody;
+use crate::observe::RequestRecord;
+
+pub async fn chat_completions(
+    State(state): State<AppState>,
+    Extension(record): Extension<Arc<RequestRecord>>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, GatewayError> {
+    let mut object = parse_object(&body)?;
+    let model = required_model(&object)?;
+    let provider_field = provider_hint(&object)?;
+    let stream = stream_flag(&object)?;
+    require_non_empty_array(&object, "messages")?;
+    record.update(|r| {
+        r.requested_model = Some(model.clone());
+        r.stream = stream;
+    });
+
+    let route = state.resolve(&model, provider_field.as_deref()).await?;
+    record.update(|r| {
+        r.provider = Some(route.provider.name().to_owned());
+        r.provider_type = Some(route.provider.kind().as_str());
+        r.upstream_model = Some(route.upstream_model.clone());
+    });
+
+    object.remove("provider");
+    let client_wants_usage = stream && client_requested_usage(&object);
+    if stream && state.config().usage.enforce_returning_usage_data && !client_wants_usage {
+        request_stream_usage(&mut object);
+    }
+    let adjustments = route
+        .provider
+        .prepare_chat(&mut object, &route.upstream_model, &headers)?;
+    if !adjustments.notes.is_empty() {
+        record.update(|r| r.adjustments.clone_from(&adjustments.notes));
+    }
+    let upstream_body = if object.is_modified() {
+        Bytes::from(object.to_vec())
+    } else {
+        body.clone()
+    };
+    drop(object);
+
+    let ctx = CallContext {
+        request_id: &record.request_id,
+        stream,
+        model: &route.upstream_model,
+    };
+    match route.provider.chat(upstream_body, ctx, adjustments).await? {
+        ChatReply::Json(reply) => {
+            if let Some(usage) = reply.usage {
+                record.set_usage(usage);
+            }
+            let body = stamp_provider(reply.body, route.provider.name());
+            let mut response = body.into_response();
+            response
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            Ok(response)
+        }
+        ChatReply::Stream(upstream) => {
+            let relay = SseRelay::new(upstream, Arc::clone(&record), !client_wants_usage);
+            Ok(sse_response(relay))
+        }
+    }
+}
+
+/// `stream_options.include_usage == true` in the client's request.
+fn client_requested_usage(object: &JsonObject<'_>) -> bool {
+    object
+        .get("stream_options")
+        .and_then(|raw| JsonObject::parse(raw.get().as_bytes()).ok())
+        .and_then(|options| options.get_bool("include_usage").ok().flatten())
+        .unwrap_or(false)
+}
+
+/// Sets `stream_options.include_usage: true`, keeping any other stream options.
+fn request_stream_usage(object: &mut JsonObject<'_>) {
+    let mut options = object
+        .get("stream_options")
+        .and_then(|raw| JsonObject::parse(raw.get().as_bytes()).ok())
+        .map(|o| o.to_vec())
+        .and_then(|bytes| {
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&bytes).ok()
+        })
+        .unwrap_or_default();
+    options.insert("include_usage".to_owned(), serde_json::Value::Bool(true));
+    object.set_raw("stream_options", encode_value(&options));
+}
+
+/// Adds the gateway's `provider` field to a chat completion (GoModel stamps it so clients see
+/// which instance answered). The common case inserts it without parsing; a body that already
+/// has a top-level `provider` (OpenRouter sends one) is rewritten properly.
+fn stamp_provider(body: Bytes, provider: &str) -> Bytes {
+    let Some(open) = body.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return body;
+    };
+    if body[open] != b'{' {
+        return body;
+    }
+    let name = encode_value(&provider);
+    if memchr::memmem::find(&body, b"\"provider\"").is_some() {
+        return match JsonObject::parse(&body) {
+            Ok(mut object) => {
+                object.set_raw("provider", name);
+                Bytes::from(object.to_vec())
+            }
+            Err(_) => body,
+        };
+    }
+    let rest = &body[open + 1..];
+    let empty = rest.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'}');
+    let mut out = Vec::with_capacity(body.len() + provider.len() + 16);
+    out.extend_from_slice(&body[..=open]);
+    out.extend_from_slice(b"\"provider\":");
+    out.extend_from_slice(name.get().as_bytes());
+    if !empty {
+        out.push(b',');
+    }
+    out.extend_from_slice(rest);
+    Bytes::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_provider_without_duplicates() {
+        assert_eq!(
+            stamp_provider(Bytes::from_static(b"{\"id\":1}"), "openai"),
+            Bytes::from_static(b"{\"provider\":\"openai\",\"id\":1}")
+        );
+        assert_eq!(
+            stamp_provider(Bytes::from_static(b" { } "), "x"),
+            Bytes::from_static(b" {\"provider\":\"x\" } ")
+        );
+        assert_eq!(
+            stamp_provider(
+                Bytes::from_static(b"{\"provider\":\"OpenAI\",\"id\":1}"),
+                "openrouter"
+            ),
+            Bytes::from_static(b"{\"provider\":\"openrouter\",\"id\":1}")
+        );
+    }
+
+    #[test]
+    fn merges_include_usage_into_stream_options() {
+        let mut object = JsonObject::parse(br#"{"stream_options":{"x":1},"stream":true}"#).unwrap();
+        assert!(!client_requested_usage(&object));
+        request_stream_usage(&mut object);
+        let out = String::from_utf8(object.to_vec()).unwrap();
+        assert!(
+            out.contains(r#""include_usage":true"#) && out.contains(r#""x":1"#),
+            "{out}"
+        );
+        let asked = JsonObject::parse(br#"{"stream_options":{"include_usage":true}}"#).unwrap();
+        assert!(client_requested_usage(&asked));
+    }
+}

@@ -1,0 +1,74 @@
+//! `POST /v1/embeddings`.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use gomodel_providers::CallContext;
+use http::HeaderValue;
+use http::header::CONTENT_TYPE;
+
+use super::request::{parse_object, provider_hint, required_model};
+use crate::app::AppState;
+use crate::error::GatewayError;
+use crate::ingress::body::JsonBody;
+use crate::observe::RequestRecord;
+
+pub async fn embeddings(
+    State(state): State<AppState>,
+    Extension(record): Extension<Arc<RequestRecord>>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, GatewayError> {
+    let mut object = parse_object(&body)?;
+    let model = required_model(&object)?;
+    let provider_field = provider_hint(&object)?;
+    match object.get("input").map(|raw| raw.get()) {
+        None | Some("null") => return Err(GatewayError::missing_parameter("input")),
+        Some("\"\"" | "[]") => {
+            return Err(GatewayError::invalid_request(
+                "invalid_value",
+                "'input' must not be empty",
+            )
+            .with_param("input"));
+        }
+        Some(_) => {}
+    }
+    record.update(|r| r.requested_model = Some(model.clone()));
+
+    let route = state.resolve(&model, provider_field.as_deref()).await?;
+    record.update(|r| {
+        r.provider = Some(route.provider.name().to_owned());
+        r.provider_type = Some(route.provider.kind().as_str());
+        r.upstream_model = Some(route.upstream_model.clone());
+    });
+    object.remove("provider");
+    let adjustments = route
+        .provider
+        .prepare_embeddings(&mut object, &route.upstream_model)?;
+    let upstream_body = if object.is_modified() {
+        Bytes::from(object.to_vec())
+    } else {
+        body.clone()
+    };
+    drop(object);
+
+    let ctx = CallContext {
+        request_id: &record.request_id,
+        stream: false,
+        model: &route.upstream_model,
+    };
+    let reply = route
+        .provider
+        .embeddings(upstream_body, ctx, adjustments)
+        .await?;
+    if let Some(usage) = reply.usage {
+        record.set_usage(usage);
+    }
+    let mut response = reply.body.into_response();
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Ok(response)
+}

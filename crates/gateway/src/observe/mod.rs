@@ -1,0 +1,12 @@
+//! Observation: what happened to each request, recorded without slowing it down.
+//!
+//! [`RequestRecord`] collects facts as the request moves through the pipeline (provider,
+//! models, usage, error, time to first byte). [`middleware`] gives every request its id and
+//! record, and emits one structured log line when the response body is finished, or dropped
+//! because the client went away, so streams are logged with their final usage and duration.
+//! Usage and audit persistence (a later issue) hook into the same completion point.
+
+pub mod middleware;
+mod record;
+
+pub use record::{RecordSnapshot, RequestRecord};

@@ -1,0 +1,77 @@
+//! `RequestRecord`: the facts of one request, filled in by whichever stage learns them.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use gomodel_protocol::Usage;
+
+/// Shared (via `Arc`) between the handler, the stream relay and the logging body wrapper.
+/// The mutex is never contended in practice: stages touch it one after another.
+#[derive(Debug)]
+pub struct RequestRecord {
+    pub request_id: String,
+    pub started: Instant,
+    fields: Mutex<RecordSnapshot>,
+}
+
+/// A copy of the recorded facts.
+#[derive(Debug, Clone, Default)]
+pub struct RecordSnapshot {
+    pub provider: Option<String>,
+    pub provider_type: Option<&'static str>,
+    pub requested_model: Option<String>,
+    pub upstream_model: Option<String>,
+    pub stream: bool,
+    pub usage: Option<Usage>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub time_to_first_byte: Option<Duration>,
+    /// The stream ended before `[DONE]` because the client disconnected.
+    pub client_disconnected: bool,
+    /// Provider-specific adjustments made to the request (renamed or clamped parameters).
+    pub adjustments: Vec<String>,
+}
+
+impl RequestRecord {
+    pub fn new(request_id: String) -> Self {
+        Self {
+            request_id,
+            started: Instant::now(),
+            fields: Mutex::new(RecordSnapshot::default()),
+        }
+    }
+
+    /// Applies `f` to the fields. A poisoned lock (a panic elsewhere) still records.
+    pub fn update(&self, f: impl FnOnce(&mut RecordSnapshot)) {
+        let mut guard = self
+            .fields
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut guard);
+    }
+
+    pub fn snapshot(&self) -> RecordSnapshot {
+        self.fields
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn set_usage(&self, usage: Usage) {
+        self.update(|f| f.usage = Some(usage));
+    }
+
+    pub fn set_error(&self, code: &str, message: &str) {
+        self.update(|f| {
+            f.error_code = Some(code.to_owned());
+            f.error_message = Some(message.to_owned());
+        });
+    }
+
+    pub fn mark_first_byte(&self) {
+        let elapsed = self.started.elapsed();
+        self.update(|f| {
+            f.time_to_first_byte.get_or_insert(elapsed);
+        });
+    }
+}

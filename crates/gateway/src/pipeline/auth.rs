@@ -1,0 +1,102 @@
+//! The master key: `Authorization: Bearer <GOMODEL_MASTER_KEY>` on every `/v1` route.
+//!
+//! The comparison runs in time independent of where the keys differ, so response timing does
+//! not leak a key prefix. Without a master key the gateway runs open (and says so loudly at
+//! start, see `server.rs`).
+
+use http::HeaderMap;
+use http::header::AUTHORIZATION;
+use sha2::{Digest, Sha256};
+
+use crate::error::GatewayError;
+use gomodel_providers::Secret;
+
+/// Checks the request's bearer token against the master key.
+pub fn check_master_key(
+    master_key: Option<&Secret>,
+    headers: &HeaderMap,
+) -> Result<(), GatewayError> {
+    let Some(master_key) = master_key else {
+        return Ok(());
+    };
+    let Some(value) = headers.get(AUTHORIZATION) else {
+        return Err(GatewayError::unauthorized(
+            "missing_authorization",
+            "missing authorization header: send Authorization: Bearer <your gateway key>",
+        ));
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    let Some(token) = token else {
+        return Err(GatewayError::unauthorized(
+            "invalid_authorization",
+            "invalid authorization header: expected Authorization: Bearer <your gateway key>",
+        ));
+    };
+    if constant_time_eq(token.as_bytes(), master_key.expose().as_bytes()) {
+        Ok(())
+    } else {
+        Err(GatewayError::unauthorized(
+            "invalid_api_key",
+            "invalid API key for this gateway",
+        ))
+    }
+}
+
+/// Compares two byte strings in time that depends on neither content nor length: both are
+/// hashed to 32 bytes first, then every byte is compared.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let (da, db) = (Sha256::digest(a), Sha256::digest(b));
+    da.iter()
+        .zip(db.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(value: Option<&str>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = value {
+            headers.insert(AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn checks_bearer_tokens() {
+        let key = Secret::new("master");
+        assert!(check_master_key(Some(&key), &headers(Some("Bearer master"))).is_ok());
+        assert_eq!(
+            check_master_key(Some(&key), &headers(None))
+                .unwrap_err()
+                .code
+                .unwrap(),
+            "missing_authorization"
+        );
+        assert_eq!(
+            check_master_key(Some(&key), &headers(Some("Basic x")))
+                .unwrap_err()
+                .code
+                .unwrap(),
+            "invalid_authorization"
+        );
+        assert_eq!(
+            check_master_key(Some(&key), &headers(Some("Bearer nope")))
+                .unwrap_err()
+                .code
+                .unwrap(),
+            "invalid_api_key"
+        );
+        assert!(check_master_key(None, &headers(None)).is_ok());
+    }
+}

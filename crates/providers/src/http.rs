@@ -1,0 +1,107 @@
+//! `UpstreamClient`: the one pooled HTTP client for every provider call.
+//!
+//! One `reqwest::Client` means one connection pool: keep-alive connections are reused across
+//! requests (and across instances that share a host), HTTP/2 is negotiated by ALPN where the
+//! provider offers it, and `HTTP(S)_PROXY` is honoured. Timeouts follow GoModel: `HTTP_TIMEOUT`
+//! bounds a whole exchange (streams included), `HTTP_RESPONSE_HEADER_TIMEOUT` bounds the wait for
+//! the status line.
+
+use std::sync::Once;
+use std::time::Duration;
+
+use crate::error::TransportFailure;
+
+/// Transport settings, from `HTTP_TIMEOUT` and `HTTP_RESPONSE_HEADER_TIMEOUT`.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientOptions {
+    pub timeout: Duration,
+    pub response_header_timeout: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(600),
+            response_header_timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+/// The shared client. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct UpstreamClient {
+    inner: reqwest::Client,
+    options: ClientOptions,
+}
+
+static INSTALL_CRYPTO: Once = Once::new();
+
+impl UpstreamClient {
+    pub fn new(options: ClientOptions) -> Result<Self, reqwest::Error> {
+        // reqwest is built without a bundled crypto provider; install ring once per process.
+        INSTALL_CRYPTO.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let inner = reqwest::Client::builder()
+            .pool_max_idle_per_host(100)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .connect_timeout(Duration::from_secs(30))
+            .tcp_keepalive(Duration::from_secs(30))
+            .tcp_nodelay(true)
+            .timeout(options.timeout)
+            .build()?;
+        Ok(Self { inner, options })
+    }
+
+    pub fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        self.inner.request(method, url)
+    }
+
+    /// Sends a request, waiting at most the response-header timeout for the status line.
+    pub async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, TransportFailure> {
+        let limit = self.options.response_header_timeout;
+        match tokio::time::timeout(limit, request.send()).await {
+            Err(_) => Err(TransportFailure::HeaderTimeout(limit)),
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(err)) => Err(classify(&err)),
+        }
+    }
+}
+
+/// Describes a reqwest error without its URL (URLs may carry keys for some providers).
+pub(crate) fn classify(err: &reqwest::Error) -> TransportFailure {
+    if err.is_timeout() {
+        return TransportFailure::Timeout;
+    }
+    let host = err
+        .url()
+        .map(|url| {
+            let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+            format!("{}://{}{port}", url.scheme(), url.host_str().unwrap_or("?"))
+        })
+        .unwrap_or_else(|| "the provider".to_owned());
+    if err.is_connect() {
+        return TransportFailure::Connect(host);
+    }
+    // The top-level message embeds the URL; the causes do not.
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    if causes.is_empty() {
+        causes.push(
+            if err.is_body() {
+                "error reading the response body"
+            } else {
+                "request failed"
+            }
+            .to_owned(),
+        );
+    }
+    TransportFailure::Other(causes.join(": "))
+}

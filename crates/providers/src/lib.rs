@@ -1,0 +1,31 @@
+//! Upstream providers: everything that talks to an LLM API over the network.
+//!
+//! - [`ProviderKind`] is the closed set of provider types with their defaults (base URL, auth
+//!   style, whether a key or base URL is required);
+//! - [`ProviderSettings`] is one configured instance (`openai`, `openai-east`, `ollama-a`…);
+//! - [`Provider`] dispatches to the adapter for the instance's upstream dialect (an enum, not a
+//!   trait object: the set of dialects is closed and `async fn` stays zero-cost);
+//! - [`ProviderRegistry`] holds the instances in a deterministic order;
+//! - [`UpstreamClient`] is the one pooled HTTP client every adapter uses.
+//!
+//! Adapters never see the client's credentials and never put a provider key in an error.
+
+mod error;
+mod http;
+mod kind;
+pub mod openai_compat;
+mod provider;
+mod redact;
+mod registry;
+mod secret;
+mod settings;
+
+pub use error::{ProviderError, TransportFailure};
+pub use http::{ClientOptions, UpstreamClient};
+pub use kind::ProviderKind;
+pub use provider::{
+    CallContext, ChatReply, JsonReply, Provider, RequestAdjustments, UpstreamModel, UpstreamStream,
+};
+pub use registry::ProviderRegistry;
+pub use secret::Secret;
+pub use settings::{GlobalProviderOptions, ProviderSettings};

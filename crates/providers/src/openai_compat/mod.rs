@@ -1,0 +1,326 @@
+//! The OpenAI-compatible dialect: OpenAI itself and every provider that speaks its API
+//! (Azure, OpenRouter, Groq, xAI, DeepSeek, Z.ai, Oracle, MiniMax, Ollama, vLLM).
+//!
+//! Reference: <https://platform.openai.com/docs/api-reference/chat>. Requests go out as the
+//! client sent them, with only the model id and each type's quirks (in [`quirks`]) rewritten;
+//! responses come back byte for byte, with usage read on the way.
+
+mod quirks;
+mod urls;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use gomodel_protocol::JsonObject;
+use gomodel_protocol::openai::{UpstreamErrorBody, extract_usage};
+use http::{HeaderMap, HeaderValue};
+use reqwest::Method;
+
+use crate::http::classify;
+use crate::provider::{CallContext, ChatReply, JsonReply, RequestAdjustments, UpstreamModel};
+use crate::redact::redact;
+use crate::settings::GlobalProviderOptions;
+use crate::{ProviderError, ProviderKind, ProviderSettings, Secret, UpstreamClient};
+
+use urls::Endpoints;
+
+/// Largest upstream body read into memory (non-streamed answers and error bodies).
+const MAX_RESPONSE_BYTES: usize = 256 * 1024 * 1024;
+const MAX_ERROR_BYTES: usize = 1024 * 1024;
+
+/// An OpenAI-compatible upstream.
+#[derive(Debug)]
+pub struct OpenAiCompat {
+    name: String,
+    kind: ProviderKind,
+    api_key: Secret,
+    endpoints: Endpoints,
+    client: UpstreamClient,
+    /// Headers every request carries (auth, attribution), built once.
+    static_headers: HeaderMap,
+}
+
+impl OpenAiCompat {
+    pub(crate) fn new(
+        settings: &ProviderSettings,
+        client: UpstreamClient,
+        options: &GlobalProviderOptions,
+    ) -> Self {
+        Self {
+            name: settings.name.clone(),
+            kind: settings.kind,
+            api_key: settings.api_key.clone(),
+            endpoints: Endpoints::new(settings),
+            client,
+            static_headers: static_headers(settings, options),
+        }
+    }
+
+    pub(crate) fn prepare_chat(
+        &self,
+        body: &mut JsonObject<'_>,
+        upstream_model: &str,
+        client_headers: &HeaderMap,
+    ) -> Result<RequestAdjustments, ProviderError> {
+        let mut adjustments = RequestAdjustments::default();
+        set_model(body, upstream_model);
+        quirks::adapt_chat(
+            self.kind,
+            body,
+            upstream_model,
+            client_headers,
+            &mut adjustments,
+        );
+        Ok(adjustments)
+    }
+
+    pub(crate) fn prepare_embeddings(
+        &self,
+        body: &mut JsonObject<'_>,
+        upstream_model: &str,
+    ) -> Result<RequestAdjustments, ProviderError> {
+        if !self.kind.supports_embeddings() {
+            return Err(self.unsupported("embeddings"));
+        }
+        set_model(body, upstream_model);
+        Ok(RequestAdjustments::default())
+    }
+
+    pub(crate) async fn chat(
+        &self,
+        body: Bytes,
+        ctx: CallContext<'_>,
+        adjustments: RequestAdjustments,
+    ) -> Result<ChatReply, ProviderError> {
+        let url = self.endpoints.chat(Some(ctx.model));
+        let response = self
+            .send(Method::POST, &url, Some(body), ctx, adjustments)
+            .await?;
+        if ctx.stream {
+            let provider = self.name.clone();
+            let stream = response.bytes_stream().map(move |chunk| {
+                chunk.map_err(|err| ProviderError::Transport {
+                    provider: provider.clone(),
+                    failure: classify(&err),
+                })
+            });
+            return Ok(ChatReply::Stream(Box::pin(stream)));
+        }
+        self.read_json(response).await.map(ChatReply::Json)
+    }
+
+    pub(crate) async fn embeddings(
+        &self,
+        body: Bytes,
+        ctx: CallContext<'_>,
+        adjustments: RequestAdjustments,
+    ) -> Result<JsonReply, ProviderError> {
+        if self.kind == ProviderKind::Ollama {
+            return quirks::ollama::embeddings(self, body, ctx, adjustments).await;
+        }
+        let url = self.endpoints.embeddings(Some(ctx.model));
+        let response = self
+            .send(Method::POST, &url, Some(body), ctx, adjustments)
+            .await?;
+        self.read_json(response).await
+    }
+
+    pub(crate) async fn list_models(&self) -> Result<Vec<UpstreamModel>, ProviderError> {
+        #[derive(serde::Deserialize)]
+        struct ModelList {
+            data: Vec<UpstreamModel>,
+        }
+        let ctx = CallContext {
+            request_id: "",
+            stream: false,
+            model: "",
+        };
+        let url = self.endpoints.models();
+        let response = self
+            .send(Method::GET, &url, None, ctx, RequestAdjustments::default())
+            .await?;
+        let body = self.read_body(response, MAX_RESPONSE_BYTES).await?;
+        serde_json::from_slice::<ModelList>(&body)
+            .map(|list| list.data)
+            .map_err(|err| self.invalid(format!("model list is not an OpenAI model list: {err}")))
+    }
+
+    /// Sends one request with auth, request id and extra headers; maps error statuses.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<Bytes>,
+        ctx: CallContext<'_>,
+        adjustments: RequestAdjustments,
+    ) -> Result<reqwest::Response, ProviderError> {
+        let mut request = self
+            .client
+            .request(method, url)
+            .headers(self.static_headers.clone());
+        if let Some(body) = body {
+            request = request
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        if ctx.stream {
+            request = request.header(http::header::ACCEPT, "text/event-stream");
+        }
+        if let Some(value) = request_id_value(self.kind, ctx.request_id) {
+            request = request.header(self.kind.request_id_header(), value);
+        }
+        for (name, value) in adjustments.headers {
+            request = request.header(name, value);
+        }
+        let response =
+            self.client
+                .send(request)
+                .await
+                .map_err(|failure| ProviderError::Transport {
+                    provider: self.name.clone(),
+                    failure,
+                })?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(self.error_from(response).await)
+    }
+
+    async fn read_json(&self, response: reqwest::Response) -> Result<JsonReply, ProviderError> {
+        let body = self.read_body(response, MAX_RESPONSE_BYTES).await?;
+        let usage = extract_usage(&body).map_err(|err| self.invalid(err.to_string()))?;
+        Ok(JsonReply { body, usage })
+    }
+
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        limit: usize,
+    ) -> Result<Bytes, ProviderError> {
+        if response
+            .content_length()
+            .is_some_and(|len| len > limit as u64)
+        {
+            return Err(self.invalid(format!("response body larger than {limit} bytes")));
+        }
+        let transport = |err: reqwest::Error| ProviderError::Transport {
+            provider: self.name.clone(),
+            failure: classify(&err),
+        };
+        // Most answers arrive in one chunk: keep it as is rather than copying it.
+        let mut first: Option<Bytes> = None;
+        let mut collected = bytes::BytesMut::new();
+        let mut total = 0usize;
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            total += chunk.len();
+            if total > limit {
+                return Err(self.invalid(format!("response body larger than {limit} bytes")));
+            }
+            match first.take() {
+                None if collected.is_empty() => first = Some(chunk),
+                Some(previous) => {
+                    collected.extend_from_slice(&previous);
+                    collected.extend_from_slice(&chunk);
+                }
+                None => collected.extend_from_slice(&chunk),
+            }
+        }
+        Ok(first.unwrap_or_else(|| collected.freeze()))
+    }
+
+    async fn error_from(&self, response: reqwest::Response) -> ProviderError {
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let raw = self
+            .read_body(response, MAX_ERROR_BYTES)
+            .await
+            .unwrap_or_default();
+        let body = UpstreamErrorBody::parse(&raw);
+        let message = quirks::error_message(self.kind, &body).unwrap_or_else(|| {
+            let reason = status.canonical_reason().unwrap_or("error");
+            format!("{} {reason}", status.as_u16())
+        });
+        ProviderError::Upstream {
+            provider: self.name.clone(),
+            status: status.as_u16(),
+            message: redact(&message, &self.api_key),
+            body: Box::new(UpstreamErrorBody {
+                message: body.message.map(|m| redact(&m, &self.api_key)),
+                metadata_raw: None,
+                ..body
+            }),
+            retry_after,
+        }
+    }
+
+    pub(crate) fn invalid(&self, detail: String) -> ProviderError {
+        ProviderError::InvalidResponse {
+            provider: self.name.clone(),
+            detail,
+        }
+    }
+
+    fn unsupported(&self, operation: &'static str) -> ProviderError {
+        ProviderError::Unsupported {
+            provider: self.name.clone(),
+            kind: self.kind.as_str(),
+            operation,
+        }
+    }
+
+    pub(crate) fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Sets the upstream model id, leaving the body untouched when it is already right.
+fn set_model(body: &mut JsonObject<'_>, upstream_model: &str) {
+    if body.get_str("model").ok().flatten().as_deref() != Some(upstream_model) {
+        body.set_str("model", upstream_model);
+    }
+}
+
+/// Auth and attribution headers, fixed for the instance's lifetime.
+fn static_headers(settings: &ProviderSettings, options: &GlobalProviderOptions) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    let key = settings.api_key.expose();
+    if !key.is_empty() {
+        let (name, value) = match settings.kind {
+            // Azure OpenAI authenticates with an `api-key` header, not a bearer token.
+            ProviderKind::Azure => (
+                http::header::HeaderName::from_static("api-key"),
+                key.to_owned(),
+            ),
+            _ => (http::header::AUTHORIZATION, format!("Bearer {key}")),
+        };
+        if let Ok(mut value) = HeaderValue::from_str(&value) {
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
+    }
+    if settings.kind == ProviderKind::OpenRouter {
+        quirks::openrouter::attribution_headers(&mut headers, options);
+    }
+    headers
+}
+
+/// The request id as the provider's header allows it: OpenAI's `X-Client-Request-Id` must be
+/// ASCII and at most 512 bytes, so anything else is not forwarded.
+fn request_id_value(kind: ProviderKind, request_id: &str) -> Option<HeaderValue> {
+    if request_id.is_empty() {
+        return None;
+    }
+    if kind.request_id_header() == "x-client-request-id"
+        && (request_id.len() > 512 || !request_id.is_ascii())
+    {
+        return None;
+    }
+    HeaderValue::from_str(request_id).ok()
+}

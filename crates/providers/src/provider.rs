@@ -1,0 +1,161 @@
+//! `Provider`: one configured instance, dispatching to the adapter of its upstream dialect.
+//!
+//! The gateway drives every call in two steps: `prepare_*` rewrites the parsed request body in
+//! place (model id, provider quirks) and returns the extra headers to send; then `chat` /
+//! `embeddings` send the bytes. Splitting the steps lets the gateway serialize the body once,
+//! after all rewrites, and skip serialization entirely when nothing changed.
+
+use std::pin::Pin;
+
+use bytes::Bytes;
+use futures_util::Stream;
+use gomodel_protocol::{JsonObject, Usage};
+use http::HeaderMap;
+
+use crate::openai_compat::OpenAiCompat;
+use crate::settings::GlobalProviderOptions;
+use crate::{ProviderError, ProviderKind, ProviderSettings, UpstreamClient};
+
+/// The raw bytes of an upstream event stream, as they arrive.
+pub type UpstreamStream = Pin<Box<dyn Stream<Item = Result<Bytes, ProviderError>> + Send>>;
+
+/// Per-call facts the adapter needs besides the body.
+#[derive(Debug, Clone, Copy)]
+pub struct CallContext<'a> {
+    /// The request id, forwarded in the provider's request-id header.
+    pub request_id: &'a str,
+    /// The client asked for a stream.
+    pub stream: bool,
+    /// The upstream model id (Azure resource-root URLs use it as the deployment name).
+    pub model: &'a str,
+}
+
+/// What `prepare_*` changed or adds, besides the body edits themselves.
+#[derive(Debug, Default)]
+pub struct RequestAdjustments {
+    /// Headers to send upstream with this request.
+    pub headers: Vec<(http::HeaderName, http::HeaderValue)>,
+    /// Human-readable notes on parameters renamed, dropped or clamped for this provider.
+    pub notes: Vec<String>,
+}
+
+/// A complete JSON answer in the OpenAI dialect.
+#[derive(Debug)]
+pub struct JsonReply {
+    pub body: Bytes,
+    pub usage: Option<Usage>,
+}
+
+/// The answer to a chat request.
+pub enum ChatReply {
+    Json(JsonReply),
+    /// OpenAI-dialect SSE bytes, not yet split into events.
+    Stream(UpstreamStream),
+}
+
+impl std::fmt::Debug for ChatReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Json(reply) => f.debug_tuple("Json").field(reply).finish(),
+            Self::Stream(_) => f.write_str("Stream(..)"),
+        }
+    }
+}
+
+/// A model as a provider lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UpstreamModel {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<String>,
+}
+
+/// One configured provider instance.
+#[derive(Debug)]
+pub struct Provider {
+    settings: ProviderSettings,
+    adapter: Adapter,
+}
+
+/// The upstream dialects. Later dialects (Anthropic, Gemini, Bedrock) join as variants.
+#[derive(Debug)]
+enum Adapter {
+    OpenAiCompat(OpenAiCompat),
+}
+
+impl Provider {
+    pub fn new(
+        settings: ProviderSettings,
+        client: UpstreamClient,
+        options: &GlobalProviderOptions,
+    ) -> Self {
+        let adapter = Adapter::OpenAiCompat(OpenAiCompat::new(&settings, client, options));
+        Self { settings, adapter }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.settings.name
+    }
+
+    pub fn kind(&self) -> ProviderKind {
+        self.settings.kind
+    }
+
+    pub fn settings(&self) -> &ProviderSettings {
+        &self.settings
+    }
+
+    /// Rewrites a chat request for this provider: upstream model id, then the type's quirks.
+    pub fn prepare_chat(
+        &self,
+        body: &mut JsonObject<'_>,
+        upstream_model: &str,
+        client_headers: &HeaderMap,
+    ) -> Result<RequestAdjustments, ProviderError> {
+        match &self.adapter {
+            Adapter::OpenAiCompat(a) => a.prepare_chat(body, upstream_model, client_headers),
+        }
+    }
+
+    pub async fn chat(
+        &self,
+        body: Bytes,
+        ctx: CallContext<'_>,
+        adjustments: RequestAdjustments,
+    ) -> Result<ChatReply, ProviderError> {
+        match &self.adapter {
+            Adapter::OpenAiCompat(a) => a.chat(body, ctx, adjustments).await,
+        }
+    }
+
+    /// Rewrites an embeddings request for this provider.
+    pub fn prepare_embeddings(
+        &self,
+        body: &mut JsonObject<'_>,
+        upstream_model: &str,
+    ) -> Result<RequestAdjustments, ProviderError> {
+        match &self.adapter {
+            Adapter::OpenAiCompat(a) => a.prepare_embeddings(body, upstream_model),
+        }
+    }
+
+    pub async fn embeddings(
+        &self,
+        body: Bytes,
+        ctx: CallContext<'_>,
+        adjustments: RequestAdjustments,
+    ) -> Result<JsonReply, ProviderError> {
+        match &self.adapter {
+            Adapter::OpenAiCompat(a) => a.embeddings(body, ctx, adjustments).await,
+        }
+    }
+
+    /// The provider's own model list.
+    pub async fn list_models(&self) -> Result<Vec<UpstreamModel>, ProviderError> {
+        match &self.adapter {
+            Adapter::OpenAiCompat(a) => a.list_models().await,
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! The resolved configuration of one provider instance, as the registry builds it.
+
+use crate::{ProviderKind, Secret};
+
+/// One configured provider instance (`openai`, `openai-east`, `ollama-a`).
+#[derive(Debug, Clone)]
+pub struct ProviderSettings {
+    /// Instance name: what clients write before the `/` in `provider/model`.
+    pub name: String,
+    pub kind: ProviderKind,
+    /// Empty for keyless self-hosted servers.
+    pub api_key: Secret,
+    /// Without trailing slash.
+    pub base_url: String,
+    /// Azure `api-version`.
+    pub api_version: Option<String>,
+    /// Configured model ids (`<TYPE>_MODELS` or YAML `models:`).
+    pub models: Vec<String>,
+}
+
+/// Settings that apply to every provider of a type rather than to one instance.
+#[derive(Debug, Clone)]
+pub struct GlobalProviderOptions {
+    /// OpenRouter attribution (`OPENROUTER_SITE_URL`).
+    pub openrouter_site_url: String,
+    /// OpenRouter attribution (`OPENROUTER_APP_NAME`).
+    pub openrouter_app_name: String,
+}
+
+impl Default for GlobalProviderOptions {
+    fn default() -> Self {
+        Self {
+            openrouter_site_url: "https://gomodel.enterpilot.io".to_owned(),
+            openrouter_app_name: "GoModel".to_owned(),
+        }
+    }
+}
+
+/// The Azure API version used when none is configured (GoModel's default).
+pub const AZURE_DEFAULT_API_VERSION: &str = "2024-10-21";
