@@ -30,7 +30,7 @@ fn redact_tokens_with_prefix(text: &str, prefix: &str) -> String {
         out.push_str(&rest[..pos]);
         let after = &rest[pos + prefix.len()..];
         let token_len = after
-            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '.')))
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*')))
             .unwrap_or(after.len());
         if token_len >= 6 {
             out.push_str("[redacted]");
