@@ -29,6 +29,13 @@ fn redact_tokens_with_prefix(text: &str, prefix: &str) -> String {
     while let Some(pos) = rest.find(prefix) {
         out.push_str(&rest[..pos]);
         let after = &rest[pos + prefix.len()..];
+        // Only at the start of a word: "sk_" inside "gsk_…" is that key's own prefix.
+        let at_word_start = !out.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !at_word_start {
+            out.push_str(prefix);
+            rest = after;
+            continue;
+        }
         let token_len = after
             .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*')))
             .unwrap_or(after.len());
