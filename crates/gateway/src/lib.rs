@@ -18,3 +18,6 @@ pub mod server;
 
 pub use config::Config;
 pub use server::Gateway;
+
+/// The provider crate, for callers (the binary, tests) that need its types.
+pub use gomodel_providers as providers;

@@ -36,12 +36,17 @@ pub struct UpstreamClient {
 
 static INSTALL_CRYPTO: Once = Once::new();
 
+/// reqwest is built without a bundled crypto provider: install `ring` as the process default,
+/// once. Any other reqwest client in the process (tests' clients) needs this too.
+pub fn install_crypto_provider() {
+    INSTALL_CRYPTO.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 impl UpstreamClient {
     pub fn new(options: ClientOptions) -> Result<Self, reqwest::Error> {
-        // reqwest is built without a bundled crypto provider; install ring once per process.
-        INSTALL_CRYPTO.call_once(|| {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
+        install_crypto_provider();
         let inner = reqwest::Client::builder()
             .pool_max_idle_per_host(100)
             .pool_idle_timeout(Duration::from_secs(90))

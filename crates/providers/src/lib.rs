@@ -21,7 +21,7 @@ mod secret;
 mod settings;
 
 pub use error::{ProviderError, TransportFailure};
-pub use http::{ClientOptions, UpstreamClient};
+pub use http::{ClientOptions, UpstreamClient, install_crypto_provider};
 pub use kind::ProviderKind;
 pub use provider::{
     CallContext, ChatReply, JsonReply, Provider, RequestAdjustments, UpstreamModel, UpstreamStream,

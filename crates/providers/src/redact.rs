@@ -30,7 +30,8 @@ fn redact_tokens_with_prefix(text: &str, prefix: &str) -> String {
         out.push_str(&rest[..pos]);
         let after = &rest[pos + prefix.len()..];
         // Only at the start of a word: "sk_" inside "gsk_…" is that key's own prefix.
-        let at_word_start = !out.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let at_word_start =
+            !out.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !at_word_start {
             out.push_str(prefix);
             rest = after;

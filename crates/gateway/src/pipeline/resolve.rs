@@ -8,7 +8,8 @@
 //! 3. The whole slash-shaped id when some provider lists it (`meta-llama/Llama-3.1-8B` on vLLM):
 //!    a provider name no longer shadows a model id that really exists.
 //! 4. `name/model` where `name` is an instance (or a type) even if its list lacks the model:
-//!    new models work before the next refresh (not in allowlist mode).
+//!    new models work before the next refresh (unless allowlist mode and the provider has a
+//!    configured list).
 //! 5. A bare id: the first provider in registry order (sorted by instance name) that lists it.
 //!    Qualify the id (`openai-east/gpt-4o`) to choose another.
 
@@ -90,7 +91,11 @@ fn route_to(
 ) -> Result<Route, GatewayError> {
     let index = registry.index_of(provider.name()).unwrap_or(usize::MAX);
     let listed = catalog.serves(index, model);
-    if !listed && mode == ConfiguredModelsMode::Allowlist && catalog.has_list(index) {
+    // In allowlist mode a configured list is a hard limit; providers without one keep the
+    // forward-unlisted behaviour.
+    let allowlisted =
+        mode == ConfiguredModelsMode::Allowlist && !provider.settings().models.is_empty();
+    if !listed && allowlisted {
         return Err(unknown_model(selector));
     }
     Ok(Route {

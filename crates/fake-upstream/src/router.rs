@@ -1,0 +1,93 @@
+//! One handler for every request: routes are matched on the path's end, so any provider's
+//! prefix works (`/v1/…`, `/openai/deployments/x/…`, `/api/paas/v4/…`).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use http::{Method, StatusCode};
+
+use crate::app::App;
+use crate::scripted::Dialect;
+use crate::{chat, embeddings, errors, reply};
+
+/// Larger than any prompt a test or the benchmark sends.
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+pub(crate) fn router(app: Arc<App>) -> Router {
+    Router::new().fallback(handle).with_state(app)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Chat,
+    Embeddings,
+    OllamaEmbed,
+    Models,
+    Stats,
+    Health,
+    Unknown,
+}
+
+impl Route {
+    fn of(method: &Method, path: &str) -> Self {
+        let post = method == Method::POST;
+        let get = method == Method::GET;
+        if post && path.ends_with("/chat/completions") {
+            Self::Chat
+        } else if post && path.ends_with("/api/embed") {
+            Self::OllamaEmbed
+        } else if post && path.ends_with("/embeddings") {
+            Self::Embeddings
+        } else if get && path.ends_with("/models") {
+            Self::Models
+        } else if get && path == "/__stats" {
+            Self::Stats
+        } else if get && path == "/health" {
+            Self::Health
+        } else {
+            Self::Unknown
+        }
+    }
+}
+
+async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let route = Route::of(&parts.method, parts.uri.path());
+    // Control endpoints are neither counted nor delayed: polling them must not skew the numbers.
+    match route {
+        Route::Stats => return stats(&app),
+        Route::Health => return reply::json(StatusCode::OK, &br#"{"status":"ok"}"#[..]),
+        _ => {}
+    }
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
+        let message = "Request body too large or cut short.";
+        return errors::openai(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            message,
+            "invalid_request_error",
+            None,
+        );
+    };
+    app.traffic.note(app.options.record, &parts, &body);
+    if !app.options.latency.is_zero() {
+        tokio::time::sleep(app.options.latency).await;
+    }
+    match route {
+        Route::Chat => chat::respond(app, body).await,
+        Route::Embeddings => embeddings::respond(app, body, Dialect::OpenAi).await,
+        Route::OllamaEmbed => embeddings::respond(app, body, Dialect::Ollama).await,
+        Route::Models => reply::json(StatusCode::OK, app.canned.models_body.clone()),
+        _ => errors::not_found(parts.method.as_str(), parts.uri.path()),
+    }
+}
+
+fn stats(app: &App) -> Response {
+    let body = format!(
+        r#"{{"requests":{},"cancelled_streams":{}}}"#,
+        app.traffic.requests(),
+        app.traffic.cancelled_streams()
+    );
+    reply::json(StatusCode::OK, body)
+}

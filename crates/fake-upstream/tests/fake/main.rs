@@ -1,0 +1,16 @@
+//! End-to-end tests of the fake over real loopback HTTP, one module per concern.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers as well as tests: a failure anywhere here is a failed test"
+)]
+
+mod binary;
+mod chat;
+mod client;
+mod embeddings;
+mod faults;
+mod recording;
+mod routes;
+mod stream;
