@@ -205,3 +205,33 @@ async fn streamed_tool_calls_pass_through() {
         "{joined}"
     );
 }
+
+#[tokio::test]
+async fn http_timeout_bounds_a_stalled_stream_and_a_stalled_answer() {
+    let fake = fake().await;
+    let mut env = openai_env(&fake);
+    env.push(("HTTP_TIMEOUT".into(), "1s".into()));
+    let gateway = TestGateway::start(&as_refs(&env)).await;
+    let started = Instant::now();
+    let response = gateway
+        .post(
+            "/v1/chat/completions",
+            &stream_body("openai/fake-stall", None),
+        )
+        .await;
+    let events = tokio::time::timeout(Duration::from_secs(10), read_stream(response))
+        .await
+        .expect("stream hung");
+    let last: Value = serde_json::from_str(events.last().unwrap()).unwrap();
+    assert_eq!(last["error"]["code"], "stream_interrupted", "{events:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    let error = expect_error(
+        gateway
+            .post("/v1/chat/completions", &chat_body("openai/fake-stall"))
+            .await,
+        504,
+    )
+    .await;
+    assert_eq!(error["code"], "request_timeout");
+}

@@ -141,16 +141,69 @@ fn unlisted_models_on_a_named_provider_are_forwarded_but_bare_unknowns_fail() {
 }
 
 #[test]
-fn allowlist_mode_rejects_unlisted_models() {
+fn allowlist_mode_rejects_models_outside_a_configured_list() {
+    let settings = ProviderSettings {
+        name: "oracle".into(),
+        kind: ProviderKind::Oracle,
+        api_key: Secret::new("k"),
+        base_url: "http://127.0.0.1:1/v1".into(),
+        api_version: None,
+        models: vec!["m1".into()],
+    };
+    let client = UpstreamClient::new(ClientOptions::default()).unwrap();
+    let oracle_registry =
+        ProviderRegistry::new(vec![settings], &client, &GlobalProviderOptions::default());
+    let oracle_catalog = ModelCatalog::new(vec![ProviderModels {
+        provider: "oracle".into(),
+        provider_type: "oracle".into(),
+        source: ModelSource::Configured,
+        models: vec![UpstreamModel {
+            id: "m1".into(),
+            created: None,
+            owned_by: None,
+        }],
+        last_error: None,
+    }]);
     let err = resolve(
-        &registry(),
-        &catalog(),
+        &oracle_registry,
+        &oracle_catalog,
         ConfiguredModelsMode::Allowlist,
-        "openai-east/gpt-5",
+        "oracle/m2",
         None,
     )
     .unwrap_err();
     assert_eq!(err.code.unwrap(), "model_not_found");
+    assert!(
+        resolve(
+            &oracle_registry,
+            &oracle_catalog,
+            ConfiguredModelsMode::Allowlist,
+            "oracle/m1",
+            None
+        )
+        .is_ok()
+    );
+    assert!(
+        resolve(
+            &oracle_registry,
+            &oracle_catalog,
+            ConfiguredModelsMode::Fallback,
+            "oracle/m2",
+            None
+        )
+        .is_ok()
+    );
+    // Providers without a configured list keep forwarding unlisted models in allowlist mode.
+    assert!(
+        resolve(
+            &registry(),
+            &catalog(),
+            ConfiguredModelsMode::Allowlist,
+            "openai-east/gpt-5",
+            None
+        )
+        .is_ok()
+    );
 }
 
 #[test]
