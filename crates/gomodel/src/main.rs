@@ -14,6 +14,9 @@ use anyhow::{Context, bail};
 use gomodel_gateway::config::{self, Config, LoadOptions};
 use gomodel_gateway::{Gateway, logging};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: gomodel [serve|config|version|help] [--config FILE]
 
   serve     start the gateway (default); configured by environment variables,
@@ -111,14 +114,18 @@ fn main() -> ExitCode {
 
 fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
     let config = load_config(config_file)?;
-    logging::init(&config.logging);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // Keep the guard until the end: dropping it flushes the buffered log lines.
+    let _log_guard = logging::init(&config.logging);
+    // Requests are served by worker threads (one runtime each); this runtime only runs signal
+    // handling and background tasks.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, config.server.port));
-        let gateway = Gateway::start(config, addr).await?;
+        let workers = config.server.worker_threads;
+        let gateway = Gateway::start_workers(config, addr, workers).await?;
         gateway.run_until_signal().await;
         anyhow::Ok(())
     })

@@ -6,7 +6,8 @@
 //! bounds a whole exchange (streams included), `HTTP_RESPONSE_HEADER_TIMEOUT` bounds the wait for
 //! the status line.
 
-use std::sync::Once;
+use std::cell::Cell;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use crate::error::TransportFailure;
@@ -28,10 +29,24 @@ impl Default for ClientOptions {
 }
 
 /// The shared client. Cheap to clone.
+///
+/// With a thread-per-core server each worker thread gets its own `reqwest::Client` (and so its
+/// own pool, whose connection tasks run on that worker's runtime): a request never crosses
+/// threads between the client's handler and the upstream connection. Threads that are not
+/// workers (background tasks, tests) use the first client.
 #[derive(Debug, Clone)]
 pub struct UpstreamClient {
-    inner: reqwest::Client,
+    clients: Arc<[reqwest::Client]>,
     options: ClientOptions,
+}
+
+thread_local! {
+    static WORKER_INDEX: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Marks the current thread as worker `index`; its upstream calls use client `index`.
+pub fn set_worker_index(index: usize) {
+    WORKER_INDEX.with(|cell| cell.set(index));
 }
 
 static INSTALL_CRYPTO: Once = Once::new();
@@ -45,21 +60,35 @@ pub fn install_crypto_provider() {
 }
 
 impl UpstreamClient {
+    /// One client, for single-runtime use.
     pub fn new(options: ClientOptions) -> Result<Self, reqwest::Error> {
-        install_crypto_provider();
-        let inner = reqwest::Client::builder()
-            .pool_max_idle_per_host(100)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .connect_timeout(Duration::from_secs(30))
-            .tcp_keepalive(Duration::from_secs(30))
-            .tcp_nodelay(true)
-            .timeout(options.timeout)
-            .build()?;
-        Ok(Self { inner, options })
+        Self::for_workers(options, 1)
     }
 
-    pub fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
-        self.inner.request(method, url)
+    /// One client per worker thread (see the type's docs).
+    pub fn for_workers(options: ClientOptions, workers: usize) -> Result<Self, reqwest::Error> {
+        install_crypto_provider();
+        let clients = (0..workers.max(1))
+            .map(|_| {
+                reqwest::Client::builder()
+                    .pool_max_idle_per_host(100)
+                    .pool_idle_timeout(Duration::from_secs(90))
+                    .connect_timeout(Duration::from_secs(30))
+                    .tcp_keepalive(Duration::from_secs(30))
+                    .tcp_nodelay(true)
+                    .timeout(options.timeout)
+                    .build()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            clients: clients.into(),
+            options,
+        })
+    }
+
+    pub fn request(&self, method: reqwest::Method, url: reqwest::Url) -> reqwest::RequestBuilder {
+        let index = WORKER_INDEX.with(Cell::get);
+        self.clients[index % self.clients.len()].request(method, url)
     }
 
     /// Sends a request, waiting at most the response-header timeout for the status line.
@@ -68,6 +97,10 @@ impl UpstreamClient {
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, TransportFailure> {
         let limit = self.options.response_header_timeout;
+        if limit >= self.options.timeout {
+            // The whole-exchange timeout fires first anyway: skip a second timer per request.
+            return request.send().await.map_err(|err| classify(&err));
+        }
         match tokio::time::timeout(limit, request.send()).await {
             Err(_) => Err(TransportFailure::HeaderTimeout(limit)),
             Ok(Ok(response)) => Ok(response),

@@ -21,7 +21,7 @@ mod secret;
 mod settings;
 
 pub use error::{ProviderError, TransportFailure};
-pub use http::{ClientOptions, UpstreamClient, install_crypto_provider};
+pub use http::{ClientOptions, UpstreamClient, install_crypto_provider, set_worker_index};
 pub use kind::ProviderKind;
 pub use provider::{
     CallContext, ChatReply, JsonReply, Provider, RequestAdjustments, UpstreamModel, UpstreamStream,

@@ -28,6 +28,7 @@ pub fn effective_config(config: &Config) -> Value {
             "master_key": config.server.master_key.as_ref().map(|k| k.masked()),
             "body_size_limit": config.server.body_size_limit,
             "shutdown_timeout_seconds": config.server.shutdown_timeout.as_secs_f64(),
+            "worker_threads": config.server.worker_threads,
         },
         "logging": {
             "level": match config.logging.level {

@@ -49,6 +49,8 @@ pub struct ServerConfig {
     pub body_size_limit: usize,
     /// How long SIGTERM waits for in-flight requests (streams included) before exiting.
     pub shutdown_timeout: Duration,
+    /// Request-serving threads (`WORKER_THREADS`, default: the number of CPUs).
+    pub worker_threads: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,6 +170,14 @@ impl Config {
                     parse_duration,
                 )?
                 .unwrap_or(Duration::from_secs(30)),
+            worker_threads: layer
+                .parse(
+                    "WORKER_THREADS",
+                    "server.worker_threads",
+                    yaml.server.worker_threads.as_ref(),
+                    parse_threads,
+                )?
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
         };
         let logging = LoggingConfig {
             level: parse_log_level(env.get("LOG_LEVEL"))?,
@@ -291,6 +301,17 @@ fn parse_positive_duration(key: &str, value: &str) -> Result<Duration, ConfigErr
     match parse_duration(key, value)? {
         d if d.is_zero() => Err(ConfigError::new(key, value, "a duration greater than zero")),
         d => Ok(d),
+    }
+}
+
+fn parse_threads(key: &str, value: &str) -> Result<usize, ConfigError> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(ConfigError::new(
+            key,
+            value,
+            "a number of threads between 1 and 1024",
+        )),
     }
 }
 

@@ -36,6 +36,7 @@ pub struct YamlServer {
     pub master_key: Option<Scalar>,
     pub body_size_limit: Option<Scalar>,
     pub shutdown_timeout: Option<Scalar>,
+    pub worker_threads: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -29,7 +29,7 @@ pub async fn observe(mut request: Request, next: Next) -> Response {
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 512 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+        .map_or_else(super::request_id::generate, str::to_owned);
     let record = Arc::new(RequestRecord::new(request_id));
     request.extensions_mut().insert(Arc::clone(&record));
     let method = request.method().clone();

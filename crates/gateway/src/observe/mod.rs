@@ -8,5 +8,6 @@
 
 pub mod middleware;
 mod record;
+pub mod request_id;
 
 pub use record::{RecordSnapshot, RequestRecord};

@@ -91,9 +91,12 @@ impl OpenAiCompat {
         ctx: CallContext<'_>,
         adjustments: RequestAdjustments,
     ) -> Result<ChatReply, ProviderError> {
-        let url = self.endpoints.chat(Some(ctx.model));
+        let url = self
+            .endpoints
+            .chat_url(ctx.model)
+            .ok_or_else(|| self.bad_base_url())?;
         let response = self
-            .send(Method::POST, &url, Some(body), ctx, adjustments)
+            .send(Method::POST, url, Some(body), ctx, adjustments)
             .await?;
         if ctx.stream {
             let provider = self.name.clone();
@@ -117,9 +120,12 @@ impl OpenAiCompat {
         if self.kind == ProviderKind::Ollama {
             return quirks::ollama::embeddings(self, body, ctx, adjustments).await;
         }
-        let url = self.endpoints.embeddings(Some(ctx.model));
+        let url = self
+            .endpoints
+            .embeddings_url(ctx.model)
+            .ok_or_else(|| self.bad_base_url())?;
         let response = self
-            .send(Method::POST, &url, Some(body), ctx, adjustments)
+            .send(Method::POST, url, Some(body), ctx, adjustments)
             .await?;
         self.read_json(response).await
     }
@@ -134,9 +140,9 @@ impl OpenAiCompat {
             stream: false,
             model: "",
         };
-        let url = self.endpoints.models();
+        let url = reqwest::Url::parse(&self.endpoints.models()).map_err(|_| self.bad_base_url())?;
         let response = self
-            .send(Method::GET, &url, None, ctx, RequestAdjustments::default())
+            .send(Method::GET, url, None, ctx, RequestAdjustments::default())
             .await?;
         let body = self.read_body(response, MAX_RESPONSE_BYTES).await?;
         serde_json::from_slice::<ModelList>(&body)
@@ -148,7 +154,7 @@ impl OpenAiCompat {
     pub(crate) async fn send(
         &self,
         method: Method,
-        url: &str,
+        url: reqwest::Url,
         body: Option<Bytes>,
         ctx: CallContext<'_>,
         adjustments: RequestAdjustments,
@@ -253,6 +259,16 @@ impl OpenAiCompat {
                 ..body
             }),
             retry_after,
+        }
+    }
+
+    fn bad_base_url(&self) -> ProviderError {
+        ProviderError::InvalidRequest {
+            message: format!(
+                "provider '{}' has a base URL that is not a valid URL; check its configuration",
+                self.name
+            ),
+            param: None,
         }
     }
 

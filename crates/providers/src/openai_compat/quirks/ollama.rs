@@ -78,11 +78,17 @@ pub(crate) async fn embeddings(
     };
     let native_body =
         serde_json::to_vec(&native).map_err(|err| provider.invalid(err.to_string()))?;
-    let url = provider.endpoints().ollama_native("/api/embed");
+    let url =
+        reqwest::Url::parse(&provider.endpoints().ollama_native("/api/embed")).map_err(|err| {
+            ProviderError::InvalidRequest {
+                message: format!("invalid Ollama base URL: {err}"),
+                param: None,
+            }
+        })?;
     let response = provider
         .send(
             Method::POST,
-            &url,
+            url,
             Some(Bytes::from(native_body)),
             ctx,
             adjustments,

@@ -1,0 +1,55 @@
+//! Request ids: UUIDv4 strings from a per-thread generator.
+//!
+//! `Uuid::new_v4` asks the OS for randomness on every call (a `getrandom` syscall, about 1% of
+//! gateway CPU under load). Request ids only need to be unique, not unpredictable, so each
+//! thread seeds a xorshift generator once from the OS and draws from it.
+
+use std::cell::Cell;
+
+thread_local! {
+    static STATE: Cell<(u64, u64)> = Cell::new(seed());
+}
+
+fn seed() -> (u64, u64) {
+    let bytes = *uuid::Uuid::new_v4().as_bytes();
+    let (a, b) = bytes.split_at(8);
+    let a = u64::from_le_bytes(a.try_into().unwrap_or([1; 8])) | 1;
+    let b = u64::from_le_bytes(b.try_into().unwrap_or([2; 8])) | 1;
+    (a, b)
+}
+
+/// xorshift128+.
+fn next_u64() -> u64 {
+    STATE.with(|state| {
+        let (mut s1, s0) = state.get();
+        let result = s0.wrapping_add(s1);
+        s1 ^= s1 << 23;
+        let s1 = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+        state.set((s0, s1));
+        result
+    })
+}
+
+/// A new random (version 4) UUID, hyphenated lowercase.
+pub fn generate() -> String {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&next_u64().to_le_bytes());
+    bytes[8..].copy_from_slice(&next_u64().to_le_bytes());
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_v4_uuids_and_distinct() {
+        let ids: std::collections::HashSet<String> = (0..1000).map(|_| generate()).collect();
+        assert_eq!(ids.len(), 1000);
+        let id = uuid::Uuid::parse_str(ids.iter().next().unwrap()).unwrap();
+        assert_eq!(id.get_version_num(), 4);
+    }
+}
