@@ -16,6 +16,7 @@ use tracing::level_filters::LevelFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
 use crate::config::{LogFormat, LogLevel, LoggingConfig};
+use crate::observe::request_log::{self, RequestLogSink};
 
 const FLUSH_INTERVAL: Duration = Duration::from_millis(50);
 const FLUSH_THRESHOLD: usize = 64 * 1024;
@@ -49,7 +50,19 @@ pub fn init(config: &LoggingConfig) -> Option<LogGuard> {
     } else {
         builder.with_ansi(terminal).try_init()
     };
-    installed.ok().map(|()| LogGuard::start(writer))
+    let guard = installed.ok().map(|()| LogGuard::start(writer.clone()))?;
+    let max_level = match config.level {
+        LogLevel::Debug => tracing::Level::DEBUG,
+        LogLevel::Info => tracing::Level::INFO,
+        LogLevel::Warn => tracing::Level::WARN,
+        LogLevel::Error => tracing::Level::ERROR,
+    };
+    request_log::install(RequestLogSink {
+        writer,
+        json,
+        max_level,
+    });
+    Some(guard)
 }
 
 /// Log lines waiting to be written, shared by every logging thread.
@@ -66,7 +79,7 @@ struct Shared {
 }
 
 impl BatchedStderr {
-    fn append(&self, line: &[u8]) {
+    pub(crate) fn append(&self, line: &[u8]) {
         let full = {
             let mut buffer = self
                 .shared

@@ -18,6 +18,7 @@ use http::{HeaderName, HeaderValue, Method, StatusCode};
 use http_body::{Frame, SizeHint};
 
 use super::RequestRecord;
+use super::request_log::RequestLine;
 use crate::error::ErrorFacts;
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -102,40 +103,33 @@ impl Drop for LogOnDrop {
         let usage = facts.usage.as_ref();
         let disconnected = facts.client_disconnected || (facts.stream && !self.finished);
         let quiet = self.path.ends_with("/health") && self.status.is_success();
-        macro_rules! request_line {
-            ($level:expr) => {
-                tracing::event!(
-                    target: "gomodel::request",
-                    $level,
-                    request_id = %self.record.request_id,
-                    method = %self.method,
-                    path = %self.path,
-                    status = self.status.as_u16(),
-                    duration_ms,
-                    ttfb_ms,
-                    provider = facts.provider.as_deref(),
-                    provider_type = facts.provider_type,
-                    model = facts.requested_model.as_deref(),
-                    upstream_model = facts.upstream_model.as_deref(),
-                    stream = facts.stream,
-                    prompt_tokens = usage.map(|u| u.prompt_tokens),
-                    completion_tokens = usage.map(|u| u.completion_tokens),
-                    total_tokens = usage.map(|u| u.total_tokens),
-                    error_code = facts.error_code.as_deref(),
-                    error = facts.error_message.as_deref(),
-                    client_disconnected = disconnected,
-                    "request"
-                )
-            };
-        }
-        if quiet {
-            request_line!(tracing::Level::DEBUG);
+        let level = if quiet {
+            tracing::Level::DEBUG
         } else if self.status.is_server_error()
             || facts.error_code.is_some() && self.status.is_success()
         {
-            request_line!(tracing::Level::WARN);
+            tracing::Level::WARN
         } else {
-            request_line!(tracing::Level::INFO);
+            tracing::Level::INFO
+        };
+        RequestLine {
+            level,
+            request_id: &self.record.request_id,
+            method: self.method.as_str(),
+            path: &self.path,
+            status: self.status.as_u16(),
+            duration_ms,
+            ttfb_ms,
+            provider: facts.provider.as_deref(),
+            provider_type: facts.provider_type,
+            model: facts.requested_model.as_deref(),
+            upstream_model: facts.upstream_model.as_deref(),
+            stream: facts.stream,
+            tokens: usage.map(|u| (u.prompt_tokens, u.completion_tokens, u.total_tokens)),
+            error_code: facts.error_code.as_deref(),
+            error: facts.error_message.as_deref(),
+            client_disconnected: disconnected,
         }
+        .emit();
     }
 }

@@ -9,5 +9,6 @@
 pub mod middleware;
 mod record;
 pub mod request_id;
+pub mod request_log;
 
 pub use record::{RecordSnapshot, RequestRecord};

@@ -74,7 +74,7 @@ pub fn parse_usage(raw: &RawValue) -> Option<Usage> {
         reasoning_tokens: wire
             .completion_tokens_details
             .and_then(|d| d.reasoning_tokens),
-        raw: serde_json::from_str(raw.get()).ok(),
+        raw: Some(raw.to_owned()),
     })
 }
 

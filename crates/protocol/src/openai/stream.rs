@@ -13,7 +13,7 @@ use crate::Usage;
 use crate::sse::data_payload;
 
 /// What the relay needs to know about one SSE event.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub struct StreamEvent {
     /// `data: [DONE]`.
     pub done: bool,
@@ -79,7 +79,7 @@ mod tests {
     fn recognises_done_usage_and_errors() {
         assert!(inspect_event(b"data: [DONE]\n\n").done);
         let plain = inspect_event(b"data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n");
-        assert_eq!(plain, StreamEvent::default());
+        assert!(!plain.done && plain.usage.is_none() && !plain.usage_only && !plain.error);
 
         let usage_only = inspect_event(
             b"data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}\n\n",
