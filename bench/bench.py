@@ -257,7 +257,7 @@ def main():
     bench.run()
     bench.results["meta"] = {"started": started.isoformat(timespec="seconds"), "machine": machine(),
                              "duration_s": args.duration, "smoke": args.smoke,
-                             "command": "bench/run " + " ".join(sys.argv[1:])}
+                             "command": os.environ.get("BENCH_COMMAND", "bench/run")}
     (bench.out / "results.json").write_text(json.dumps(bench.results, indent=2))
     problems = bench.errors()
     if problems:

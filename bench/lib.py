@@ -148,6 +148,7 @@ class Window:
     def __enter__(self):
         if self.gateway_pid:
             reset_peak_rss(self.gateway_pid)
+            self.rss_before_kb = rss_kb(self.gateway_pid)
             self.gw0 = cpu_ticks(self.gateway_pid)
         self.fake0 = {pid: cpu_ticks(pid) for pid in self.fake_pids}
         self.t0 = time.monotonic()
@@ -167,4 +168,7 @@ class Window:
             if requests:
                 figures["gateway_cpu_us_per_req"] = round(self.gw_ticks / CLK_TCK * 1e6 / requests, 1)
             figures["peak_rss_mb"] = round(self.peak_kb / 1024, 1)
+            # RSS when the run started: the allocator keeps memory from earlier runs, so growth
+            # within a run is measured from here, not from the idle figure.
+            figures["rss_before_mb"] = round(self.rss_before_kb / 1024, 1)
         return figures

@@ -60,8 +60,9 @@ def targets_table(latest, peers):
     peak256 = chat.get(256, {}).get("gateway", {}).get("peak_rss_mb")
     inflight = next(iter(cells(latest, "inflight")), None)
     per_inflight_kb = None
-    if inflight and foot.get("idle_rss_mb") is not None and inflight["gateway"].get("peak_rss_mb") is not None:
-        per_inflight_kb = (inflight["gateway"]["peak_rss_mb"] - foot["idle_rss_mb"]) * 1024 / inflight["concurrency"]
+    if inflight and inflight["gateway"].get("peak_rss_mb") is not None:
+        start = inflight["gateway"].get("rss_before_mb", foot.get("idle_rss_mb"))
+        per_inflight_kb = (inflight["gateway"]["peak_rss_mb"] - start) * 1024 / inflight["concurrency"]
     logging_cost = None
     features = {f["variant"]: f["result"] for f in latest.get("features", [])}
     base, logs = features.get("baseline: auth off, request logs off"), features.get("request logs on")

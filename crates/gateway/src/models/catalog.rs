@@ -1,9 +1,9 @@
 //! `ModelCatalog`: one immutable snapshot of which provider serves which model.
 
-use std::collections::HashMap;
-
 use gomodel_providers::{ProviderRegistry, UpstreamModel};
 use serde::{Deserialize, Serialize};
+
+use super::fast_hash::FastHashMap;
 
 /// Where a provider's list came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +37,7 @@ pub struct ModelCatalog {
     /// Indexed like the registry.
     providers: Vec<ProviderModels>,
     /// Model id -> registry indexes of the providers serving it, in registry order.
-    by_id: HashMap<String, Vec<usize>>,
+    by_id: FastHashMap<String, Vec<usize>>,
     /// Per registry index, whether the provider's list is known (non-empty).
     known: Vec<bool>,
 }
@@ -45,7 +45,7 @@ pub struct ModelCatalog {
 impl ModelCatalog {
     /// Builds the index. `lists` must be in registry order, one per provider.
     pub fn new(lists: Vec<ProviderModels>) -> Self {
-        let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_id: FastHashMap<String, Vec<usize>> = FastHashMap::default();
         for (index, list) in lists.iter().enumerate() {
             for model in &list.models {
                 let entry = by_id.entry(model.id.clone()).or_default();

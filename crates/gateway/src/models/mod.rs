@@ -8,6 +8,7 @@
 
 mod cache_file;
 mod catalog;
+mod fast_hash;
 pub mod refresh;
 
 use std::sync::Arc;

@@ -6,7 +6,6 @@
 
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
-use sha2::{Digest, Sha256};
 
 use crate::error::GatewayError;
 use gomodel_providers::Secret;
@@ -49,14 +48,15 @@ pub fn check_master_key(
     }
 }
 
-/// Compares two byte strings in time that depends on neither content nor length: both are
-/// hashed to 32 bytes first, then every byte is compared.
+/// Compares two byte strings in time that does not depend on where they differ. A length
+/// mismatch returns early: it reveals only the key's length, which is not secret (hashing both
+/// sides to hide it cost ~5% of the instructions of a whole request; callgrind).
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let (da, db) = (Sha256::digest(a), Sha256::digest(b));
-    da.iter()
-        .zip(db.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
+    if a.len() != b.len() {
+        return false;
+    }
+    let difference = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(difference) == 0
 }
 
 #[cfg(test)]

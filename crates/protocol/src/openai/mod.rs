@@ -10,4 +10,4 @@ pub mod stream;
 
 pub use error::UpstreamErrorBody;
 pub use response::{extract_usage, parse_usage};
-pub use stream::{StreamEvent, inspect_event};
+pub use stream::{StreamEvent, inspect_data, inspect_event};

@@ -38,9 +38,20 @@ struct ChunkPeek<'a> {
 
 /// Inspects one complete SSE event.
 pub fn inspect_event(event: &[u8]) -> StreamEvent {
-    let Some(data) = data_payload(event) else {
-        return StreamEvent::default();
-    };
+    match data_payload(event) {
+        Some(data) => inspect_data(&data),
+        None => StreamEvent::default(),
+    }
+}
+
+/// Inspects the `data:` payload of one event.
+///
+/// With `include_usage` on, OpenAI (and the providers that copy it) put `"usage":null` in every
+/// chunk; parsing each of those was a fifth of the relay's instructions. The payload is parsed
+/// only when a `"usage"` or `"error"` key is followed by something other than `null`. The
+/// pattern `"usage"` cannot occur inside a JSON string (its quotes would be escaped), so a hit
+/// is always a key.
+pub fn inspect_data(data: &[u8]) -> StreamEvent {
     let data = data.trim_ascii();
     if data == b"[DONE]" {
         return StreamEvent {
@@ -48,9 +59,9 @@ pub fn inspect_event(event: &[u8]) -> StreamEvent {
             ..StreamEvent::default()
         };
     }
-    let finder_usage = memchr::memmem::find(data, b"\"usage\"").is_some();
-    let finder_error = memchr::memmem::find(data, b"\"error\"").is_some();
-    if !finder_usage && !finder_error {
+    let has_usage = key_with_value(data, b"\"usage\"");
+    let has_error = key_with_value(data, b"\"error\"");
+    if !has_usage && !has_error {
         return StreamEvent::default();
     }
     let Ok(peek) = serde_json::from_slice::<ChunkPeek<'_>>(data) else {
@@ -69,6 +80,17 @@ pub fn inspect_event(event: &[u8]) -> StreamEvent {
         usage,
         error: peek.error.is_some_and(|e| e.get() != "null"),
     }
+}
+
+/// Whether `key` occurs followed by a colon and a value other than `null`.
+fn key_with_value(data: &[u8], key: &[u8]) -> bool {
+    memchr::memmem::find_iter(data, key).any(|at| {
+        let rest = data[at + key.len()..].trim_ascii_start();
+        match rest.strip_prefix(b":") {
+            Some(value) => !value.trim_ascii_start().starts_with(b"null"),
+            None => false,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -97,5 +119,13 @@ mod tests {
         assert!(null_usage.usage.is_none() && !null_usage.usage_only);
 
         assert!(inspect_event(b"data: {\"error\":{\"message\":\"boom\"}}\n\n").error);
+        let spaced = inspect_event(
+            b"data: {\"choices\":[],\"usage\" : {\"prompt_tokens\":1,\"completion_tokens\":1}}\n\n",
+        );
+        assert_eq!(spaced.usage.unwrap().total_tokens, 2);
+        let in_text = inspect_event(
+            b"data: {\"choices\":[{\"delta\":{\"content\":\"the \\\"usage\\\": x\"}}]}\n\n",
+        );
+        assert!(in_text.usage.is_none());
     }
 }

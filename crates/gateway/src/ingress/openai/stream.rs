@@ -23,7 +23,7 @@ use axum::body::Body;
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
 use futures_util::Stream;
-use gomodel_protocol::openai::inspect_event;
+use gomodel_protocol::openai::{StreamEvent, inspect_data};
 use gomodel_protocol::sse::{EventSplitter, data_payload};
 use gomodel_providers::UpstreamStream;
 use http::{HeaderValue, StatusCode, header};
@@ -91,18 +91,22 @@ impl SseRelay {
         if self.saw_done || self.finished {
             return false;
         }
-        if let Some(data) = data_payload(event) {
-            let data = data.trim_ascii();
-            if data != b"[DONE]" && !data.starts_with(b"{") {
-                self.out.push_back(std::mem::take(batch).freeze());
-                self.fail(
-                    "invalid_provider_response",
-                    "provider sent a stream event that is not JSON",
-                );
-                return false;
+        let inspected = match data_payload(event) {
+            Some(data) => {
+                let data = data.trim_ascii();
+                if data != b"[DONE]" && !data.starts_with(b"{") {
+                    self.out.push_back(std::mem::take(batch).freeze());
+                    self.fail(
+                        "invalid_provider_response",
+                        "provider sent a stream event that is not JSON",
+                    );
+                    return false;
+                }
+                inspect_data(data)
             }
-        }
-        let inspected = inspect_event(event);
+            // Comments (`: ping`) and events without data are relayed as they are.
+            None => StreamEvent::default(),
+        };
         if let Some(usage) = inspected.usage {
             self.record.set_usage(usage);
         }
