@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 
+use crate::anthropic::Anthropic;
 use crate::options::FakeOptions;
 use crate::received::Traffic;
 use crate::recordings::Recordings;
@@ -16,6 +17,8 @@ pub(crate) struct App {
     pub(crate) options: FakeOptions,
     pub(crate) rec: Recordings,
     pub(crate) canned: Canned,
+    /// Anthropic's recordings and its canned answers.
+    pub(crate) anthropic: Anthropic,
     pub(crate) traffic: Traffic,
     ids: AtomicU64,
     id_seed: u64,
@@ -37,6 +40,7 @@ impl App {
     pub(crate) fn new(options: FakeOptions) -> anyhow::Result<Self> {
         let rec = Recordings::load()?;
         let canned = Canned::new(&rec, &options);
+        let anthropic = Anthropic::new(&options)?;
         // Ids only need to differ between fakes and requests; the clock is a good enough seed.
         let id_seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -45,13 +49,14 @@ impl App {
             options,
             rec,
             canned,
+            anthropic,
             traffic: Traffic::default(),
             ids: AtomicU64::new(0),
             id_seed,
         })
     }
 
-    /// A fresh number for a response id (see [`crate::chat::push_id`]).
+    /// A fresh number for a response id (see [`crate::template::push_hex_id`]).
     pub(crate) fn next_id(&self) -> u64 {
         splitmix64(self.id_seed ^ self.ids.fetch_add(1, Ordering::Relaxed))
     }

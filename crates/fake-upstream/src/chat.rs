@@ -11,7 +11,7 @@ use crate::faults::Fault;
 use crate::recordings::Recordings;
 use crate::request::{ChatRequest, text_tokens};
 use crate::scripted::{self, Dialect};
-use crate::template::{Slot, push_json_str, push_u64};
+use crate::template::{Slot, push_hex_id, push_json_str, push_u64};
 use crate::{errors, reply, stream};
 
 pub(crate) async fn respond(app: Arc<App>, body: Bytes) -> Response {
@@ -113,8 +113,5 @@ impl<'a> Facts<'a> {
 
 /// Writes `"chatcmpl-fake<16 hex digits>"`: OpenAI's prefix, and visibly not a real id.
 fn push_id(out: &mut Vec<u8>, id: u64) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.extend_from_slice(b"\"chatcmpl-fake");
-    out.extend((0..16).rev().map(|i| HEX[((id >> (i * 4)) & 0xf) as usize]));
-    out.push(b'"');
+    push_hex_id(out, "chatcmpl-fake", id);
 }

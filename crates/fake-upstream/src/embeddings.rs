@@ -43,7 +43,8 @@ pub(crate) async fn respond(app: Arc<App>, body: Bytes, dialect: Dialect) -> Res
         return errors::bad_request("Invalid value for 'dimensions'.");
     }
     let body = match dialect {
-        Dialect::OpenAi => {
+        // Anthropic has no embeddings API; the router never sends it here.
+        Dialect::OpenAi | Dialect::Anthropic => {
             let base64 = request.encoding_format.as_deref() == Some("base64");
             openai_body(&app, model, input, dim, base64)
         }

@@ -1,7 +1,9 @@
-//! Provider error bodies: OpenAI's envelope, OpenRouter's wrapper, Ollama's plain form.
+//! Provider error bodies: OpenAI's envelope, OpenRouter's wrapper, Ollama's plain form, and
+//! Anthropic's envelope.
 //!
 //! Messages, types and codes follow what OpenAI returns for each status (API reference, "Error
-//! codes"), so the gateway's error mapping is tested against the real vocabulary.
+//! codes"), and for Anthropic its API reference, "Errors", so the gateway's error mapping is
+//! tested against the real vocabulary.
 
 use axum::response::Response;
 use http::{HeaderValue, StatusCode};
@@ -88,6 +90,80 @@ pub(crate) fn scripted_ollama(status: u16, model: &str) -> Response {
     push_json_str(&mut body, &message);
     body.push(b'}');
     reply::json(status_code(status), body)
+}
+
+/// How a status looks on Anthropic's wire: error type and message.
+fn anthropic_vocabulary(status: u16, model: &str) -> (&'static str, String) {
+    let (kind, message) = match status {
+        400 => (
+            "invalid_request_error",
+            "messages: roles must alternate between \"user\" and \"assistant\", but found \
+             multiple \"user\" roles in a row",
+        ),
+        401 => ("authentication_error", "invalid x-api-key"),
+        402 => (
+            "billing_error",
+            "Your credit balance is too low to access the Anthropic API. Please go to Plans & \
+             Billing to upgrade or purchase credits.",
+        ),
+        403 => (
+            "permission_error",
+            "Your API key does not have permission to use the specified resource.",
+        ),
+        404 => return ("not_found_error", format!("model: {model}")),
+        413 => (
+            "request_too_large",
+            "Request exceeds the maximum allowed number of bytes.",
+        ),
+        429 => (
+            "rate_limit_error",
+            "This request would exceed the rate limit for your organization of 50 requests per \
+             minute. Please reduce the prompt length or the maximum tokens requested, or try \
+             again later.",
+        ),
+        500 => ("api_error", "Internal server error"),
+        504 => ("timeout_error", "Request timed out"),
+        529 => ("overloaded_error", "Overloaded"),
+        _ if status < 500 => {
+            return (
+                "invalid_request_error",
+                format!("Scripted fake-error-{status}."),
+            );
+        }
+        _ => return ("api_error", format!("Scripted fake-error-{status}.")),
+    };
+    (kind, message.to_owned())
+}
+
+/// `fake-error-<status>` on Anthropic's Messages API.
+pub(crate) fn scripted_anthropic(status: u16, model: &str) -> Response {
+    let (kind, message) = anthropic_vocabulary(status, model);
+    let mut response = anthropic(status_code(status), kind, &message);
+    if status == 429 {
+        response
+            .headers_mut()
+            .insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
+}
+
+pub(crate) fn anthropic_bad_json() -> Response {
+    anthropic_bad_request("There was an issue with the request body: it is not valid JSON.")
+}
+
+pub(crate) fn anthropic_bad_request(message: &str) -> Response {
+    anthropic(StatusCode::BAD_REQUEST, "invalid_request_error", message)
+}
+
+/// Anthropic's envelope: `{"type":"error","error":{"type":...,"message":...}}`.
+pub(crate) fn anthropic(status: StatusCode, kind: &str, message: &str) -> Response {
+    let mut body = Vec::with_capacity(message.len() + 64);
+    body.extend_from_slice(b"{\"type\":\"error\",\"error\":{\"type\":");
+    push_json_str(&mut body, kind);
+    body.extend_from_slice(b",\"message\":");
+    push_json_str(&mut body, message);
+    body.extend_from_slice(b"}}");
+    reply::json(status, body)
 }
 
 /// OpenRouter wraps an upstream failure with a numeric code and the provider's raw text.

@@ -17,3 +17,14 @@ pub const GROQ_CHAT_COMPLETION_STREAM: &str =
     include_str!("../fixtures/groq/chat_completion_stream.txt");
 /// Groq `GET /openai/v1/models` answer (extra fields such as `context_window`).
 pub const GROQ_MODELS: &str = include_str!("../fixtures/groq/models.json");
+/// Anthropic `POST /v1/messages` answer (claude-sonnet-4, "Hello World").
+pub const ANTHROPIC_MESSAGES: &str = include_str!("../fixtures/anthropic/messages.json");
+/// Anthropic message that calls a tool (`get_weather`, `stop_reason: "tool_use"`).
+pub const ANTHROPIC_MESSAGES_WITH_TOOLS: &str =
+    include_str!("../fixtures/anthropic/messages_with_tools.json");
+/// Anthropic message with extended thinking: a signed `thinking` block, then text.
+pub const ANTHROPIC_MESSAGES_EXTENDED_THINKING: &str =
+    include_str!("../fixtures/anthropic/messages_extended_thinking.json");
+/// Anthropic message stream, as received on the wire (`event:` and `data:` lines).
+pub const ANTHROPIC_MESSAGES_STREAM: &str =
+    include_str!("../fixtures/anthropic/messages_stream.txt");

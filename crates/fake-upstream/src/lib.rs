@@ -1,5 +1,7 @@
 //! A fake OpenAI-compatible provider on loopback, for the gateway's end-to-end tests and the
-//! benchmark.
+//! benchmark. The same server also speaks Anthropic's Messages API (`…/messages`,
+//! `…/messages/count_tokens`, and `…/models` when the request carries `x-api-key` or
+//! `anthropic-version`), and has `…/echo` and `…/binary` for passthrough tests.
 //!
 //! Every response shape comes from real provider recordings (`fixtures/`); only the model, ids,
 //! timestamps and token counts vary. Faults are scripted through the request's `model`
@@ -16,6 +18,7 @@
 //! # Ok(()) }
 //! ```
 
+mod anthropic;
 mod app;
 mod base64;
 mod chat;
@@ -26,6 +29,7 @@ mod feed;
 pub mod fixtures;
 mod models;
 mod options;
+mod passthrough;
 mod received;
 mod recordings;
 mod reply;

@@ -1,5 +1,8 @@
 //! One handler for every request: routes are matched on the path's end, so any provider's
 //! prefix works (`/v1/…`, `/openai/deployments/x/…`, `/api/paas/v4/…`).
+//!
+//! `GET …/models` answers Anthropic's list when the request carries Anthropic's headers
+//! (`x-api-key` or `anthropic-version`), and OpenAI's otherwise.
 
 use std::sync::Arc;
 
@@ -10,7 +13,7 @@ use http::{Method, StatusCode};
 
 use crate::app::App;
 use crate::scripted::Dialect;
-use crate::{chat, embeddings, errors, reply};
+use crate::{anthropic, chat, embeddings, errors, passthrough, reply};
 
 /// Larger than any prompt a test or the benchmark sends.
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -24,7 +27,11 @@ enum Route {
     Chat,
     Embeddings,
     OllamaEmbed,
+    Messages,
+    CountTokens,
     Models,
+    Echo,
+    Binary,
     Stats,
     Health,
     Unknown,
@@ -40,8 +47,16 @@ impl Route {
             Self::OllamaEmbed
         } else if post && path.ends_with("/embeddings") {
             Self::Embeddings
+        } else if post && path.ends_with("/messages/count_tokens") {
+            Self::CountTokens
+        } else if post && path.ends_with("/messages") {
+            Self::Messages
         } else if get && path.ends_with("/models") {
             Self::Models
+        } else if path.ends_with("/echo") {
+            Self::Echo
+        } else if get && path.ends_with("/binary") {
+            Self::Binary
         } else if get && path == "/__stats" {
             Self::Stats
         } else if get && path == "/health" {
@@ -63,6 +78,10 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     }
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
         let message = "Request body too large or cut short.";
+        if matches!(route, Route::Messages | Route::CountTokens) {
+            let status = StatusCode::PAYLOAD_TOO_LARGE;
+            return errors::anthropic(status, "request_too_large", message);
+        }
         return errors::openai(
             StatusCode::PAYLOAD_TOO_LARGE,
             message,
@@ -78,9 +97,21 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         Route::Chat => chat::respond(app, body).await,
         Route::Embeddings => embeddings::respond(app, body, Dialect::OpenAi).await,
         Route::OllamaEmbed => embeddings::respond(app, body, Dialect::Ollama).await,
+        Route::Messages => anthropic::respond(app, body).await,
+        Route::CountTokens => anthropic::count_tokens(body).await,
+        Route::Models if speaks_anthropic(&parts.headers) => {
+            reply::json(StatusCode::OK, app.anthropic.models_body.clone())
+        }
         Route::Models => reply::json(StatusCode::OK, app.canned.models_body.clone()),
+        Route::Echo => passthrough::echo(&parts, &body),
+        Route::Binary => passthrough::binary(),
         _ => errors::not_found(parts.method.as_str(), parts.uri.path()),
     }
+}
+
+/// Anthropic's clients send `x-api-key` and `anthropic-version`; OpenAI's send neither.
+fn speaks_anthropic(headers: &http::HeaderMap) -> bool {
+    headers.contains_key("x-api-key") || headers.contains_key("anthropic-version")
 }
 
 fn stats(app: &App) -> Response {

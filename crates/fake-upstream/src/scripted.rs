@@ -13,6 +13,7 @@ use crate::{errors, reply};
 pub(crate) enum Dialect {
     OpenAi,
     Ollama,
+    Anthropic,
 }
 
 /// The response that replaces the answer, if the fault calls for one. Waits out `fake-slow-*`
@@ -28,6 +29,7 @@ pub(crate) async fn before_answer(
         Fault::Error(status) => Some(match dialect {
             Dialect::OpenAi => errors::scripted(status, model),
             Dialect::Ollama => errors::scripted_ollama(status, model),
+            Dialect::Anthropic => errors::scripted_anthropic(status, model),
         }),
         Fault::OpenRouterError => Some(errors::openrouter()),
         Fault::Slow(delay) => {

@@ -12,7 +12,8 @@ use crate::request::ChatRequest;
 use crate::template::Slot;
 
 const DONE: &[u8] = b"data: [DONE]\n\n";
-const GARBAGE: &[u8] = b"data: <html>not json\n\n";
+/// `fake-garbage` on a stream; shared with Anthropic's streams.
+pub(crate) const GARBAGE: &[u8] = b"data: <html>not json\n\n";
 const ERROR_EVENT: &[u8] =
     b"data: {\"error\":{\"message\":\"mid-stream failure\",\"type\":\"server_error\"}}\n\n";
 

@@ -26,9 +26,21 @@ pub(crate) enum Slot {
     PromptTokens,
     CompletionTokens,
     TotalTokens,
+    /// Anthropic: a content block's `index`.
+    Index,
+    /// Anthropic: one raw content block object (`content_block` of a stream event).
+    Block,
+    /// Anthropic: a message's whole raw `content` array.
+    Blocks,
+    /// Anthropic: a raw `stop_reason` value.
+    StopReason,
+    /// Anthropic: a tool_use block's `name`, as a JSON string.
+    Name,
+    /// Anthropic: a tool_use block's raw `input` object.
+    Input,
 }
 
-const SLOTS: [Slot; 11] = [
+const SLOTS: [Slot; 17] = [
     Slot::Id,
     Slot::Model,
     Slot::Created,
@@ -40,6 +52,12 @@ const SLOTS: [Slot; 11] = [
     Slot::PromptTokens,
     Slot::CompletionTokens,
     Slot::TotalTokens,
+    Slot::Index,
+    Slot::Block,
+    Slot::Blocks,
+    Slot::StopReason,
+    Slot::Name,
+    Slot::Input,
 ];
 
 /// Compact JSON never holds a raw NUL (JSON strings must escape it), so it can mark slots.
@@ -119,6 +137,44 @@ pub(crate) fn value_text<'t>(text: &'t str, key: &str) -> anyhow::Result<&'t str
     value_span(text, key)
         .and_then(|span| text.get(span))
         .with_context(|| format!("recording has no \"{key}\" value"))
+}
+
+/// The top-level elements of a compact JSON array, as text.
+pub(crate) fn array_items(array: &str) -> anyhow::Result<Vec<&str>> {
+    let Some(inner) = array
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+    else {
+        bail!("not a JSON array: {array}");
+    };
+    let bytes = inner.as_bytes();
+    let mut items = Vec::new();
+    let (mut start, mut depth, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for (at, &b) in bytes.iter().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => {
+                items.push(&inner[start..at]);
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < inner.len() {
+        items.push(&inner[start..]);
+    }
+    Ok(items)
 }
 
 /// Cuts slots into a compact recording; `build` freezes it into a [`Template`].
@@ -230,6 +286,15 @@ pub(crate) fn push_json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Writes `"<prefix><16 hex digits of id>"`: a provider's id prefix, visibly not a real id.
+pub(crate) fn push_hex_id(out: &mut Vec<u8>, prefix: &str, id: u64) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    out.extend_from_slice(prefix.as_bytes());
+    out.extend((0..16).rev().map(|i| HEX[((id >> (i * 4)) & 0xf) as usize]));
+    out.push(b'"');
+}
+
 /// Appends a decimal integer without going through `fmt`.
 pub(crate) fn push_u64(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
@@ -284,6 +349,21 @@ mod tests {
             String::from_utf8(out).unwrap(),
             r#"{"id":"new\n","n":3,"c":[],"usage":null}"#
         );
+    }
+
+    #[test]
+    fn array_items_split_at_top_level_commas() {
+        let items = array_items(r#"[{"a":[1,2]},"x,]",3]"#).unwrap();
+        assert_eq!(items, [r#"{"a":[1,2]}"#, r#""x,]""#, "3"]);
+        assert!(array_items("[]").unwrap().is_empty());
+        assert!(array_items("{}").is_err());
+    }
+
+    #[test]
+    fn push_hex_id_pads_to_sixteen_digits() {
+        let mut out = Vec::new();
+        push_hex_id(&mut out, "msg_fake", 0xab);
+        assert_eq!(out, br#""msg_fake00000000000000ab""#);
     }
 
     #[test]

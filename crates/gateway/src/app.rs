@@ -11,12 +11,12 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use gomodel_providers::ProviderRegistry;
 
 use crate::config::Config;
 use crate::error::GatewayError;
-use crate::ingress::{health, openai};
+use crate::ingress::{anthropic, health, openai, passthrough};
 use crate::models::{ModelCatalog, ModelInventory};
 use crate::observe;
 use crate::pipeline::{auth, resolve};
@@ -108,9 +108,27 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             require_master_key,
         ));
+    // The Messages API answers errors (auth included) in Anthropic's envelope.
+    let messages = Router::new()
+        .route("/messages", post(anthropic::messages::messages))
+        .route(
+            "/messages/count_tokens",
+            post(anthropic::count_tokens::count_tokens),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_master_key_anthropic,
+        ));
+    let passthrough = Router::new()
+        .route("/p/{provider}/{*rest}", any(passthrough::passthrough))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_master_key,
+        ));
     let routes = Router::new()
         .route("/health", get(health::health))
-        .nest("/v1", v1)
+        .nest("/v1", v1.merge(messages))
+        .merge(passthrough)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state.clone());
     let base_path = state.config().server.base_path.clone();
@@ -132,6 +150,17 @@ async fn require_master_key(
     match auth::check_master_key(state.config().server.master_key.as_ref(), request.headers()) {
         Ok(()) => next.run(request).await,
         Err(err) => err.into_response(),
+    }
+}
+
+async fn require_master_key_anthropic(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match auth::check_master_key(state.config().server.master_key.as_ref(), request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(err) => anthropic::error::AnthropicError(err).into_response(),
     }
 }
 

@@ -8,14 +8,23 @@
 //!   byte for byte;
 //! - [`sse`]: an incremental Server-Sent Events splitter (linear in the input, never re-scans);
 //! - [`openai`]: the OpenAI dialect: request peeking, stream-event inspection, usage and error
-//!   bodies.
+//!   bodies;
+//! - [`canonical`]: typed OpenAI chat types, where two dialects meet;
+//! - [`anthropic`]: the Messages dialect and its translators to and from the canonical types;
+//! - [`report`]: what a translation dropped or clamped (strict vs lenient).
 //!
 //! Keeping this crate free of I/O means it compiles and tests in seconds and can be fuzzed.
 
+pub mod anthropic;
+pub mod canonical;
 pub mod json_object;
 pub mod openai;
+pub mod report;
 pub mod sse;
 pub mod usage;
+
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use json_object::{JsonObject, JsonObjectError};
 pub use usage::Usage;

@@ -10,6 +10,7 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProviderKind {
     OpenAi,
+    Anthropic,
     OpenRouter,
     Azure,
     Oracle,
@@ -24,11 +25,12 @@ pub enum ProviderKind {
 
 impl ProviderKind {
     /// Every type, in GoModel's registration order.
-    pub const ALL: [ProviderKind; 11] = [
+    pub const ALL: [ProviderKind; 12] = [
         Self::OpenAi,
         Self::OpenRouter,
         Self::Azure,
         Self::Oracle,
+        Self::Anthropic,
         Self::DeepSeek,
         Self::Groq,
         Self::MiniMax,
@@ -42,6 +44,7 @@ impl ProviderKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::OpenAi => "openai",
+            Self::Anthropic => "anthropic",
             Self::OpenRouter => "openrouter",
             Self::Azure => "azure",
             Self::Oracle => "oracle",
@@ -68,6 +71,7 @@ impl ProviderKind {
     pub fn default_base_url(self) -> Option<&'static str> {
         match self {
             Self::OpenAi => Some("https://api.openai.com/v1"),
+            Self::Anthropic => Some("https://api.anthropic.com/v1"),
             Self::OpenRouter => Some("https://openrouter.ai/api/v1"),
             Self::DeepSeek => Some("https://api.deepseek.com"),
             Self::Groq => Some("https://api.groq.com/openai/v1"),
@@ -105,7 +109,12 @@ impl ProviderKind {
 
     /// Whether `/v1/embeddings` exists upstream (DeepSeek and Oracle have none).
     pub fn supports_embeddings(self) -> bool {
-        !matches!(self, Self::DeepSeek | Self::Oracle)
+        !matches!(self, Self::DeepSeek | Self::Oracle | Self::Anthropic)
+    }
+
+    /// Whether the upstream speaks the OpenAI dialect (the bytes-through fast path applies).
+    pub fn is_openai_compatible(self) -> bool {
+        !matches!(self, Self::Anthropic)
     }
 }
 

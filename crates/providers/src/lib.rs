@@ -10,13 +10,16 @@
 //!
 //! Adapters never see the client's credentials and never put a provider key in an error.
 
+mod anthropic;
 mod error;
 mod http;
 mod kind;
 pub mod openai_compat;
+pub mod passthrough;
 mod provider;
 mod redact;
 mod registry;
+mod response;
 mod secret;
 mod settings;
 

@@ -9,9 +9,11 @@ use std::pin::Pin;
 
 use bytes::Bytes;
 use futures_util::Stream;
+use gomodel_protocol::report::TranslationReport;
 use gomodel_protocol::{JsonObject, Usage};
 use http::HeaderMap;
 
+use crate::anthropic::AnthropicProvider;
 use crate::openai_compat::OpenAiCompat;
 use crate::settings::GlobalProviderOptions;
 use crate::{ProviderError, ProviderKind, ProviderSettings, UpstreamClient};
@@ -44,20 +46,22 @@ pub struct RequestAdjustments {
 pub struct JsonReply {
     pub body: Bytes,
     pub usage: Option<Usage>,
+    /// What a cross-dialect translation dropped or clamped (empty on the fast path).
+    pub report: TranslationReport,
 }
 
 /// The answer to a chat request.
 pub enum ChatReply {
     Json(JsonReply),
-    /// OpenAI-dialect SSE bytes, not yet split into events.
-    Stream(UpstreamStream),
+    /// OpenAI-dialect SSE bytes, not yet split into events, and the translation report.
+    Stream(UpstreamStream, TranslationReport),
 }
 
 impl std::fmt::Debug for ChatReply {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Json(reply) => f.debug_tuple("Json").field(reply).finish(),
-            Self::Stream(_) => f.write_str("Stream(..)"),
+            Self::Stream(..) => f.write_str("Stream(..)"),
         }
     }
 }
@@ -76,13 +80,16 @@ pub struct UpstreamModel {
 #[derive(Debug)]
 pub struct Provider {
     settings: ProviderSettings,
+    /// For passthrough; adapters hold their own clone.
+    client: UpstreamClient,
     adapter: Adapter,
 }
 
-/// The upstream dialects. Later dialects (Anthropic, Gemini, Bedrock) join as variants.
+/// The upstream dialects. Later dialects (Gemini, Bedrock) join as variants.
 #[derive(Debug)]
 enum Adapter {
     OpenAiCompat(OpenAiCompat),
+    Anthropic(AnthropicProvider),
 }
 
 impl Provider {
@@ -91,8 +98,17 @@ impl Provider {
         client: UpstreamClient,
         options: &GlobalProviderOptions,
     ) -> Self {
-        let adapter = Adapter::OpenAiCompat(OpenAiCompat::new(&settings, client, options));
-        Self { settings, adapter }
+        let adapter = match settings.kind {
+            ProviderKind::Anthropic => {
+                Adapter::Anthropic(AnthropicProvider::new(&settings, client.clone(), options))
+            }
+            _ => Adapter::OpenAiCompat(OpenAiCompat::new(&settings, client.clone(), options)),
+        };
+        Self {
+            settings,
+            client,
+            adapter,
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -116,6 +132,7 @@ impl Provider {
     ) -> Result<RequestAdjustments, ProviderError> {
         match &self.adapter {
             Adapter::OpenAiCompat(a) => a.prepare_chat(body, upstream_model, client_headers),
+            Adapter::Anthropic(a) => a.prepare_chat(body, upstream_model, client_headers),
         }
     }
 
@@ -127,6 +144,7 @@ impl Provider {
     ) -> Result<ChatReply, ProviderError> {
         match &self.adapter {
             Adapter::OpenAiCompat(a) => a.chat(body, ctx, adjustments).await,
+            Adapter::Anthropic(a) => a.chat(body, ctx, adjustments).await,
         }
     }
 
@@ -138,6 +156,11 @@ impl Provider {
     ) -> Result<RequestAdjustments, ProviderError> {
         match &self.adapter {
             Adapter::OpenAiCompat(a) => a.prepare_embeddings(body, upstream_model),
+            Adapter::Anthropic(_) => Err(ProviderError::Unsupported {
+                provider: self.settings.name.clone(),
+                kind: "anthropic",
+                operation: "embeddings",
+            }),
         }
     }
 
@@ -149,6 +172,11 @@ impl Provider {
     ) -> Result<JsonReply, ProviderError> {
         match &self.adapter {
             Adapter::OpenAiCompat(a) => a.embeddings(body, ctx, adjustments).await,
+            Adapter::Anthropic(_) => Err(ProviderError::Unsupported {
+                provider: self.settings.name.clone(),
+                kind: "anthropic",
+                operation: "embeddings",
+            }),
         }
     }
 
@@ -156,6 +184,30 @@ impl Provider {
     pub async fn list_models(&self) -> Result<Vec<UpstreamModel>, ProviderError> {
         match &self.adapter {
             Adapter::OpenAiCompat(a) => a.list_models().await,
+            Adapter::Anthropic(a) => a.list_models().await,
+        }
+    }
+
+    /// Forwards a passthrough request (`/p/{provider}/...`) with this provider's credential.
+    pub async fn passthrough(
+        &self,
+        request: crate::passthrough::PassthroughRequest,
+    ) -> Result<reqwest::Response, ProviderError> {
+        crate::passthrough::forward(&self.settings, &self.client, request).await
+    }
+
+    /// Sends an Anthropic-dialect request untranslated (Anthropic providers only); `None` when
+    /// this provider does not speak the Messages dialect.
+    pub async fn anthropic_native(
+        &self,
+        path: &str,
+        body: Bytes,
+        ctx: CallContext<'_>,
+        client_headers: &HeaderMap,
+    ) -> Option<Result<reqwest::Response, ProviderError>> {
+        match &self.adapter {
+            Adapter::Anthropic(a) => Some(a.native(path, body, ctx, client_headers).await),
+            Adapter::OpenAiCompat(_) => None,
         }
     }
 }

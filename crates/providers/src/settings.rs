@@ -1,5 +1,7 @@
 //! The resolved configuration of one provider instance, as the registry builds it.
 
+use gomodel_protocol::report::Strictness;
+
 use crate::{ProviderKind, Secret};
 
 /// One configured provider instance (`openai`, `openai-east`, `ollama-a`).
@@ -25,6 +27,10 @@ pub struct GlobalProviderOptions {
     pub openrouter_site_url: String,
     /// OpenRouter attribution (`OPENROUTER_APP_NAME`).
     pub openrouter_app_name: String,
+    /// `ANTHROPIC_DEFAULT_MAX_TOKENS`: Anthropic requires `max_tokens`.
+    pub anthropic_default_max_tokens: u64,
+    /// `TRANSLATION_MODE`: what to do with parameters another dialect cannot express.
+    pub strictness: Strictness,
 }
 
 impl Default for GlobalProviderOptions {
@@ -32,6 +38,8 @@ impl Default for GlobalProviderOptions {
         Self {
             openrouter_site_url: "https://gomodel.enterpilot.io".to_owned(),
             openrouter_app_name: "GoModel".to_owned(),
+            anthropic_default_max_tokens: 4096,
+            strictness: Strictness::Lenient,
         }
     }
 }

@@ -6,11 +6,13 @@
     reason = "test helpers as well as tests: a failure anywhere here is a failed test"
 )]
 
+mod anthropic;
 mod binary;
 mod chat;
 mod client;
 mod embeddings;
 mod faults;
+mod passthrough;
 mod recording;
 mod routes;
 mod stream;

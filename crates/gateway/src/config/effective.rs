@@ -58,6 +58,16 @@ pub fn effective_config(config: &Config) -> Value {
         "usage": {
             "enforce_returning_usage_data": config.usage.enforce_returning_usage_data,
         },
+        "passthrough": {
+            "enabled": config.passthrough.enabled,
+            "allow_v1_alias": config.passthrough.allow_v1_alias,
+            "enabled_providers": config.passthrough.enabled_providers,
+        },
+        "translation_mode": match config.provider_options.strictness {
+            gomodel_protocol::report::Strictness::Strict => "strict",
+            gomodel_protocol::report::Strictness::Lenient => "lenient",
+        },
+        "anthropic_default_max_tokens": config.provider_options.anthropic_default_max_tokens,
         "providers": providers,
         "openrouter": {
             "site_url": config.provider_options.openrouter_site_url,

@@ -15,6 +15,7 @@ mod yaml;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use gomodel_protocol::report::Strictness;
 use gomodel_providers::{ClientOptions, GlobalProviderOptions, ProviderSettings, Secret};
 
 pub use effective::effective_config;
@@ -31,6 +32,7 @@ pub struct Config {
     pub http: ClientOptions,
     pub models: ModelsConfig,
     pub usage: UsageConfig,
+    pub passthrough: PassthroughConfig,
     pub providers: Vec<ProviderSettings>,
     pub provider_options: GlobalProviderOptions,
     /// The YAML file that was read, if any.
@@ -89,6 +91,17 @@ pub struct ModelsConfig {
     pub refresh_interval: Duration,
     /// Where the model list is cached for warm starts (`<dir>/models.json`).
     pub cache_dir: PathBuf,
+}
+
+/// `/p/{provider}/...` routes (reference §1.5).
+#[derive(Debug, Clone)]
+pub struct PassthroughConfig {
+    /// `ENABLE_PASSTHROUGH_ROUTES`.
+    pub enabled: bool,
+    /// `ALLOW_PASSTHROUGH_V1_ALIAS`: `/p/x/v1/...` is the same as `/p/x/...`.
+    pub allow_v1_alias: bool,
+    /// `ENABLED_PASSTHROUGH_PROVIDERS`: provider types (or instance names) allowed.
+    pub enabled_providers: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -236,6 +249,34 @@ impl Config {
                 )?
                 .unwrap_or(true),
         };
+        let passthrough = PassthroughConfig {
+            enabled: layer
+                .parse(
+                    "ENABLE_PASSTHROUGH_ROUTES",
+                    "server.enable_passthrough_routes",
+                    yaml.server.enable_passthrough_routes.as_ref(),
+                    parse_bool,
+                )?
+                .unwrap_or(true),
+            allow_v1_alias: layer
+                .parse(
+                    "ALLOW_PASSTHROUGH_V1_ALIAS",
+                    "server.allow_passthrough_v1_alias",
+                    yaml.server.allow_passthrough_v1_alias.as_ref(),
+                    parse_bool,
+                )?
+                .unwrap_or(true),
+            enabled_providers: match (
+                env.get("ENABLED_PASSTHROUGH_PROVIDERS"),
+                &yaml.server.enabled_passthrough_providers,
+            ) {
+                (Some(list), _) => values::parse_list(list),
+                (None, Some(list)) => list.0.clone(),
+                (None, None) => ["openai", "anthropic", "openrouter", "zai", "vllm"]
+                    .map(str::to_owned)
+                    .to_vec(),
+            },
+        };
         let defaults = GlobalProviderOptions::default();
         let provider_options = GlobalProviderOptions {
             openrouter_site_url: env
@@ -244,6 +285,10 @@ impl Config {
             openrouter_app_name: env
                 .get("OPENROUTER_APP_NAME")
                 .map_or(defaults.openrouter_app_name, str::to_owned),
+            anthropic_default_max_tokens: anthropic_max_tokens(
+                env.get("ANTHROPIC_DEFAULT_MAX_TOKENS"),
+            )?,
+            strictness: parse_strictness(env.get("TRANSLATION_MODE"))?,
         };
         let (providers, warnings) = providers::resolve(&yaml.providers, env)?;
         Ok(Self {
@@ -252,6 +297,7 @@ impl Config {
             http,
             models,
             usage,
+            passthrough,
             providers,
             provider_options,
             config_file: None,
@@ -301,6 +347,32 @@ fn parse_positive_duration(key: &str, value: &str) -> Result<Duration, ConfigErr
     match parse_duration(key, value)? {
         d if d.is_zero() => Err(ConfigError::new(key, value, "a duration greater than zero")),
         d => Ok(d),
+    }
+}
+
+fn anthropic_max_tokens(value: Option<&str>) -> Result<u64, ConfigError> {
+    match value.map(str::trim) {
+        None => Ok(4096),
+        Some(text) => match text.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(ConfigError::new(
+                "ANTHROPIC_DEFAULT_MAX_TOKENS",
+                text,
+                "a positive number of tokens",
+            )),
+        },
+    }
+}
+
+fn parse_strictness(value: Option<&str>) -> Result<Strictness, ConfigError> {
+    match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("lenient") => Ok(Strictness::Lenient),
+        Some("strict") => Ok(Strictness::Strict),
+        Some(_) => Err(ConfigError::new(
+            "TRANSLATION_MODE",
+            value.unwrap_or_default(),
+            "strict or lenient",
+        )),
     }
 }
 

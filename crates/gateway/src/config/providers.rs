@@ -18,7 +18,7 @@ use super::yaml::YamlProvider;
 
 /// GoModel types that later issues add; a config naming them is skipped with a warning rather
 /// than rejected, so a GoModel config file keeps working.
-const NOT_YET_SUPPORTED: [&str; 4] = ["anthropic", "gemini", "vertex", "bedrock"];
+const NOT_YET_SUPPORTED: [&str; 3] = ["gemini", "vertex", "bedrock"];
 
 const FIELDS: [&str; 4] = ["API_KEY", "BASE_URL", "MODELS", "API_VERSION"];
 
@@ -404,10 +404,7 @@ mod tests {
             "unresolved".to_owned(),
             yaml_provider("groq", Some("${GROQ_KEY}"), None),
         );
-        yaml.insert(
-            "claude".to_owned(),
-            yaml_provider("anthropic", Some("k"), None),
-        );
+        yaml.insert("g".to_owned(), yaml_provider("gemini", Some("k"), None));
         let (providers, warnings) = resolve(&yaml, &EnvMap::default()).unwrap();
         assert!(providers.is_empty());
         assert_eq!(warnings.len(), 3, "{warnings:?}");

@@ -37,6 +37,9 @@ pub struct YamlServer {
     pub body_size_limit: Option<Scalar>,
     pub shutdown_timeout: Option<Scalar>,
     pub worker_threads: Option<Scalar>,
+    pub enable_passthrough_routes: Option<Scalar>,
+    pub allow_passthrough_v1_alias: Option<Scalar>,
+    pub enabled_passthrough_providers: Option<StringList>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -107,6 +110,29 @@ impl<'de> Deserialize<'de> for YamlModel {
         Ok(match Either::deserialize(deserializer)? {
             Either::Id(id) | Either::Object(WithId { id }) => YamlModel(id.0),
         })
+    }
+}
+
+/// A list given as a YAML sequence or as one comma-separated string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StringList(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for StringList {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Many(Vec<Scalar>),
+            One(Scalar),
+        }
+        Ok(StringList(match Either::deserialize(deserializer)? {
+            Either::Many(items) => items
+                .into_iter()
+                .map(|s| s.0.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            Either::One(text) => super::values::parse_list(&text.0),
+        }))
     }
 }
 

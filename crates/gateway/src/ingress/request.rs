@@ -1,12 +1,41 @@
 //! Reading and checking the routing fields of an OpenAI-shaped request body.
 
+use bytes::Bytes;
 use gomodel_protocol::json_object::WrongType;
 use gomodel_protocol::{JsonObject, JsonObjectError};
 
+use crate::app::AppState;
 use crate::error::GatewayError;
+use crate::observe::RequestRecord;
+use crate::pipeline::resolve::Route;
+
+/// Resolves the model (pipeline::resolve) and records where the request goes.
+pub(crate) async fn route(
+    state: &AppState,
+    record: &RequestRecord,
+    model: &str,
+    provider: Option<&str>,
+) -> Result<Route, GatewayError> {
+    let route = state.resolve(model, provider).await?;
+    record.update(|r| {
+        r.provider = Some(route.provider.name().to_owned());
+        r.provider_type = Some(route.provider.kind().as_str());
+        r.upstream_model = Some(route.upstream_model.clone());
+    });
+    Ok(route)
+}
+
+/// The bytes to send upstream: the client's own bytes when nothing was edited.
+pub(crate) fn upstream_body(object: &JsonObject<'_>, original: &Bytes) -> Bytes {
+    if object.is_modified() {
+        Bytes::from(object.to_vec())
+    } else {
+        original.clone()
+    }
+}
 
 /// Parses the body's top level, mapping syntax errors to 400s.
-pub(super) fn parse_object(body: &[u8]) -> Result<JsonObject<'_>, GatewayError> {
+pub(crate) fn parse_object(body: &[u8]) -> Result<JsonObject<'_>, GatewayError> {
     JsonObject::parse(body).map_err(|err| match err {
         JsonObjectError::Syntax(detail) => GatewayError::invalid_request(
             "invalid_json",
@@ -17,7 +46,7 @@ pub(super) fn parse_object(body: &[u8]) -> Result<JsonObject<'_>, GatewayError> 
 }
 
 /// The `model` field: required, a non-empty string.
-pub(super) fn required_model(object: &JsonObject<'_>) -> Result<String, GatewayError> {
+pub(crate) fn required_model(object: &JsonObject<'_>) -> Result<String, GatewayError> {
     match object.get_str("model") {
         Ok(Some(model)) if !model.trim().is_empty() => Ok(model.into_owned()),
         Ok(_) => Err(GatewayError::missing_parameter("model")),
@@ -26,7 +55,7 @@ pub(super) fn required_model(object: &JsonObject<'_>) -> Result<String, GatewayE
 }
 
 /// The gateway routing hint `provider`: optional string.
-pub(super) fn provider_hint(object: &JsonObject<'_>) -> Result<Option<String>, GatewayError> {
+pub(crate) fn provider_hint(object: &JsonObject<'_>) -> Result<Option<String>, GatewayError> {
     object
         .get_str("provider")
         .map(|p| p.map(|p| p.into_owned()))
@@ -34,7 +63,7 @@ pub(super) fn provider_hint(object: &JsonObject<'_>) -> Result<Option<String>, G
 }
 
 /// `stream`: optional boolean.
-pub(super) fn stream_flag(object: &JsonObject<'_>) -> Result<bool, GatewayError> {
+pub(crate) fn stream_flag(object: &JsonObject<'_>) -> Result<bool, GatewayError> {
     object
         .get_bool("stream")
         .map(|s| s.unwrap_or(false))
@@ -42,7 +71,7 @@ pub(super) fn stream_flag(object: &JsonObject<'_>) -> Result<bool, GatewayError>
 }
 
 /// A field that must be a non-empty JSON array.
-pub(super) fn require_non_empty_array(
+pub(crate) fn require_non_empty_array(
     object: &JsonObject<'_>,
     field: &str,
 ) -> Result<(), GatewayError> {
@@ -63,7 +92,7 @@ pub(super) fn require_non_empty_array(
     Ok(())
 }
 
-pub(super) fn invalid_type(field: &str, expected: &str) -> GatewayError {
+pub(crate) fn invalid_type(field: &str, expected: &str) -> GatewayError {
     GatewayError::invalid_request("invalid_type", format!("'{field}' must be {expected}"))
         .with_param(field)
 }

@@ -19,9 +19,20 @@ pub fn check_master_key(
         return Ok(());
     };
     let Some(value) = headers.get(AUTHORIZATION) else {
+        // Anthropic SDKs (and Claude Code) send the key as `x-api-key`.
+        if let Some(key) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
+            return if constant_time_eq(key.trim().as_bytes(), master_key.expose().as_bytes()) {
+                Ok(())
+            } else {
+                Err(GatewayError::unauthorized(
+                    "invalid_api_key",
+                    "invalid API key for this gateway",
+                ))
+            };
+        }
         return Err(GatewayError::unauthorized(
             "missing_authorization",
-            "missing authorization header: send Authorization: Bearer <your gateway key>",
+            "missing authorization header: send Authorization: Bearer <your gateway key> (or x-api-key)",
         ));
     };
     let token = value

@@ -12,12 +12,14 @@
 
 mod harness;
 
+mod anthropic;
 mod auth;
 mod base_path;
 mod chat;
 mod cli;
 mod errors;
 mod models;
+mod passthrough;
 mod providers;
 mod sdk;
 mod shutdown;

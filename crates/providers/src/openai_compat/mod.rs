@@ -11,21 +11,18 @@ mod urls;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use gomodel_protocol::JsonObject;
-use gomodel_protocol::openai::{UpstreamErrorBody, extract_usage};
+use gomodel_protocol::openai::extract_usage;
+use gomodel_protocol::report::TranslationReport;
 use http::{HeaderMap, HeaderValue};
 use reqwest::Method;
 
 use crate::http::classify;
 use crate::provider::{CallContext, ChatReply, JsonReply, RequestAdjustments, UpstreamModel};
-use crate::redact::redact;
+use crate::response::{MAX_RESPONSE_BYTES, error_from, read_body};
 use crate::settings::GlobalProviderOptions;
 use crate::{ProviderError, ProviderKind, ProviderSettings, Secret, UpstreamClient};
 
 use urls::Endpoints;
-
-/// Largest upstream body read into memory (non-streamed answers and error bodies).
-const MAX_RESPONSE_BYTES: usize = 256 * 1024 * 1024;
-const MAX_ERROR_BYTES: usize = 1024 * 1024;
 
 /// An OpenAI-compatible upstream.
 #[derive(Debug)]
@@ -106,7 +103,10 @@ impl OpenAiCompat {
                     failure: classify(&err),
                 })
             });
-            return Ok(ChatReply::Stream(Box::pin(stream)));
+            return Ok(ChatReply::Stream(
+                Box::pin(stream),
+                TranslationReport::default(),
+            ));
         }
         self.read_json(response).await.map(ChatReply::Json)
     }
@@ -194,72 +194,27 @@ impl OpenAiCompat {
     async fn read_json(&self, response: reqwest::Response) -> Result<JsonReply, ProviderError> {
         let body = self.read_body(response, MAX_RESPONSE_BYTES).await?;
         let usage = extract_usage(&body).map_err(|err| self.invalid(err.to_string()))?;
-        Ok(JsonReply { body, usage })
+        Ok(JsonReply {
+            body,
+            usage,
+            report: TranslationReport::default(),
+        })
     }
 
     async fn read_body(
         &self,
-        mut response: reqwest::Response,
+        response: reqwest::Response,
         limit: usize,
     ) -> Result<Bytes, ProviderError> {
-        if response
-            .content_length()
-            .is_some_and(|len| len > limit as u64)
-        {
-            return Err(self.invalid(format!("response body larger than {limit} bytes")));
-        }
-        let transport = |err: reqwest::Error| ProviderError::Transport {
-            provider: self.name.clone(),
-            failure: classify(&err),
-        };
-        // Most answers arrive in one chunk: keep it as is rather than copying it.
-        let mut first: Option<Bytes> = None;
-        let mut collected = bytes::BytesMut::new();
-        let mut total = 0usize;
-        while let Some(chunk) = response.chunk().await.map_err(transport)? {
-            total += chunk.len();
-            if total > limit {
-                return Err(self.invalid(format!("response body larger than {limit} bytes")));
-            }
-            match first.take() {
-                None if collected.is_empty() => first = Some(chunk),
-                Some(previous) => {
-                    collected.extend_from_slice(&previous);
-                    collected.extend_from_slice(&chunk);
-                }
-                None => collected.extend_from_slice(&chunk),
-            }
-        }
-        Ok(first.unwrap_or_else(|| collected.freeze()))
+        read_body(&self.name, response, limit).await
     }
 
     async fn error_from(&self, response: reqwest::Response) -> ProviderError {
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(http::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let raw = self
-            .read_body(response, MAX_ERROR_BYTES)
-            .await
-            .unwrap_or_default();
-        let body = UpstreamErrorBody::parse(&raw);
-        let message = quirks::error_message(self.kind, &body).unwrap_or_else(|| {
-            let reason = status.canonical_reason().unwrap_or("error");
-            format!("{} {reason}", status.as_u16())
-        });
-        ProviderError::Upstream {
-            provider: self.name.clone(),
-            status: status.as_u16(),
-            message: redact(&message, &self.api_key),
-            body: Box::new(UpstreamErrorBody {
-                message: body.message.map(|m| redact(&m, &self.api_key)),
-                metadata_raw: None,
-                ..body
-            }),
-            retry_after,
-        }
+        let kind = self.kind;
+        error_from(&self.name, &self.api_key, response, |body| {
+            quirks::error_message(kind, body)
+        })
+        .await
     }
 
     fn bad_base_url(&self) -> ProviderError {

@@ -12,13 +12,15 @@ use gomodel_providers::{CallContext, ChatReply};
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue};
 
-use super::request::{
-    parse_object, provider_hint, require_non_empty_array, required_model, stream_flag,
-};
 use super::stream::{SseRelay, sse_response};
 use crate::app::AppState;
 use crate::error::GatewayError;
 use crate::ingress::body::JsonBody;
+use crate::ingress::request::{
+    parse_object, provider_hint, require_non_empty_array, required_model, route, stream_flag,
+    upstream_body,
+};
+use crate::ingress::translation::add_report_headers;
 use crate::observe::RequestRecord;
 
 pub async fn chat_completions(
@@ -37,12 +39,7 @@ pub async fn chat_completions(
         r.stream = stream;
     });
 
-    let route = state.resolve(&model, provider_field.as_deref()).await?;
-    record.update(|r| {
-        r.provider = Some(route.provider.name().to_owned());
-        r.provider_type = Some(route.provider.kind().as_str());
-        r.upstream_model = Some(route.upstream_model.clone());
-    });
+    let route = route(&state, &record, &model, provider_field.as_deref()).await?;
 
     object.remove("provider");
     let client_wants_usage = stream && client_requested_usage(&object);
@@ -55,11 +52,7 @@ pub async fn chat_completions(
     if !adjustments.notes.is_empty() {
         record.update(|r| r.adjustments.clone_from(&adjustments.notes));
     }
-    let upstream_body = if object.is_modified() {
-        Bytes::from(object.to_vec())
-    } else {
-        body.clone()
-    };
+    let upstream_body = upstream_body(&object, &body);
     drop(object);
 
     let ctx = CallContext {
@@ -77,11 +70,14 @@ pub async fn chat_completions(
             response
                 .headers_mut()
                 .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            add_report_headers(response.headers_mut(), &reply.report);
             Ok(response)
         }
-        ChatReply::Stream(upstream) => {
+        ChatReply::Stream(upstream, report) => {
             let relay = SseRelay::new(upstream, Arc::clone(&record), !client_wants_usage);
-            Ok(sse_response(relay))
+            let mut response = sse_response(relay);
+            add_report_headers(response.headers_mut(), &report);
+            Ok(response)
         }
     }
 }

@@ -5,15 +5,14 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use gomodel_providers::CallContext;
 use http::HeaderValue;
 use http::header::CONTENT_TYPE;
 
-use super::request::{parse_object, provider_hint, required_model};
 use crate::app::AppState;
 use crate::error::GatewayError;
 use crate::ingress::body::JsonBody;
+use crate::ingress::request::{parse_object, provider_hint, required_model, route, upstream_body};
 use crate::observe::RequestRecord;
 
 pub async fn embeddings(
@@ -37,21 +36,12 @@ pub async fn embeddings(
     }
     record.update(|r| r.requested_model = Some(model.clone()));
 
-    let route = state.resolve(&model, provider_field.as_deref()).await?;
-    record.update(|r| {
-        r.provider = Some(route.provider.name().to_owned());
-        r.provider_type = Some(route.provider.kind().as_str());
-        r.upstream_model = Some(route.upstream_model.clone());
-    });
+    let route = route(&state, &record, &model, provider_field.as_deref()).await?;
     object.remove("provider");
     let adjustments = route
         .provider
         .prepare_embeddings(&mut object, &route.upstream_model)?;
-    let upstream_body = if object.is_modified() {
-        Bytes::from(object.to_vec())
-    } else {
-        body.clone()
-    };
+    let upstream_body = upstream_body(&object, &body);
     drop(object);
 
     let ctx = CallContext {

@@ -9,5 +9,4 @@ pub mod chat;
 pub mod embeddings;
 pub mod error;
 pub mod models;
-mod request;
 pub mod stream;

@@ -38,7 +38,11 @@ pub(crate) fn adapt_chat(
         ProviderKind::OpenRouter => {
             openrouter::forward_client_attribution(client_headers, adjustments)
         }
-        ProviderKind::Oracle | ProviderKind::Ollama | ProviderKind::Vllm | ProviderKind::Zai => {}
+        ProviderKind::Oracle
+        | ProviderKind::Ollama
+        | ProviderKind::Vllm
+        | ProviderKind::Zai
+        | ProviderKind::Anthropic => {}
     }
 }
 

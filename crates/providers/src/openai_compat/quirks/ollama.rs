@@ -127,6 +127,7 @@ pub(crate) async fn embeddings(
     };
     let out = serde_json::to_vec(&list).map_err(|err| provider.invalid(err.to_string()))?;
     Ok(JsonReply {
+        report: Default::default(),
         body: Bytes::from(out),
         usage: Some(Usage {
             prompt_tokens: tokens,
