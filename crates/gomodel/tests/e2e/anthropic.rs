@@ -324,3 +324,21 @@ async fn anthropic_upstream_drop_mid_stream_ends_cleanly() {
     .unwrap();
     assert!(native.contains("event: error"), "{native}");
 }
+
+#[tokio::test]
+async fn messages_stream_from_an_openai_model_that_drops_ends_with_an_error_event() {
+    let (gateway, _fake) = gateway_with_anthropic(&[]).await;
+    let response = messages(
+        &gateway,
+        &json!({"model": "openai/fake-drop-2", "max_tokens": 5, "stream": true,
+        "messages": [{"role": "user", "content": "x"}]}),
+    )
+    .await;
+    let text = tokio::time::timeout(std::time::Duration::from_secs(10), response.text())
+        .await
+        .expect("hang")
+        .unwrap();
+    assert!(text.starts_with("event: message_start"), "{text}");
+    assert!(text.contains("event: error"), "{text}");
+    assert!(!text.contains("event: message_stop"), "{text}");
+}

@@ -117,3 +117,24 @@ mod tests {
         assert_eq!(stop_reason(Some("stop")).as_deref(), Some("end_turn"));
     }
 }
+
+#[cfg(test)]
+mod error_tests {
+    use crate::anthropic::wire::ErrorEnvelope;
+    use crate::openai::UpstreamErrorBody;
+    use crate::testing::fixture;
+
+    #[test]
+    fn overloaded_error_body_parses_both_ways() {
+        let text = fixture("anthropic/error_overloaded.json");
+        let envelope: ErrorEnvelope = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            (envelope.kind.as_str(), envelope.error.kind.as_str()),
+            ("error", "overloaded_error")
+        );
+        // The generic reader the providers use picks the message and type out of it too.
+        let generic = UpstreamErrorBody::parse(text.as_bytes());
+        assert_eq!(generic.message.as_deref(), Some("Overloaded"));
+        assert_eq!(generic.error_type.as_deref(), Some("overloaded_error"));
+    }
+}
