@@ -93,7 +93,7 @@ class Bench:
             if wait_for(f"http://127.0.0.1:{PORTS[name]}/health", timeout=10) is None:
                 raise SystemExit(f"fake-upstream {name} did not start (see {self.out})")
 
-    def gateway_env(self, auth=True, logs=True):
+    def gateway_env(self, auth=True, logs=True, usage=True, audit=False):
         env = {
             "PORT": str(PORTS["gateway"]),
             "LOG_FORMAT": "json",
@@ -110,6 +110,9 @@ class Bench:
         }
         if auth:
             env["GOMODEL_MASTER_KEY"] = MASTER_KEY
+        env["USAGE_ENABLED"] = "true" if usage else "false"
+        env["LOGGING_ENABLED"] = "true" if audit else "false"
+        env["SQLITE_PATH"] = str(self.out / "gomodel.db")
         return env
 
     def start_gateway(self, label, **features):
@@ -181,10 +184,12 @@ class Bench:
     def run_features(self):
         """Chat at c=64 with each feature switched off, then on (same run, same fakes)."""
         duration = 1.0 if self.args.smoke else self.args.duration
-        variants = [("baseline: auth off, request logs off", {"auth": False, "logs": False}),
-                    ("auth on", {"auth": True, "logs": False}),
-                    ("request logs on", {"auth": False, "logs": True}),
-                    ("auth + request logs on (default)", {"auth": True, "logs": True})]
+        off = {"auth": False, "logs": False, "usage": False, "audit": False}
+        variants = [("baseline: auth off, request logs off, usage off", dict(off)),
+                    ("auth on", dict(off, auth=True)),
+                    ("request logs on", dict(off, logs=True)),
+                    ("usage rows on (SQLite)", dict(off, usage=True)),
+                    ("defaults: auth + request logs + usage rows", {"auth": True, "logs": True, "usage": True, "audit": False})]
         for label, features in variants:
             gateway, _ = self.start_gateway("gateway-features", **features)
             try:

@@ -7,18 +7,24 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use axum::Router;
+use axum::extract::ConnectInfo;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use gomodel_providers::ProviderRegistry;
+use gomodel_store::Store;
+use std::net::SocketAddr;
 
 use crate::config::Config;
 use crate::error::GatewayError;
-use crate::ingress::{anthropic, health, openai, passthrough};
+use crate::ingress::{admin, anthropic, health, openai, passthrough};
 use crate::models::{ModelCatalog, ModelInventory};
 use crate::observe;
+use crate::observe::pricing::Pricing;
+use crate::observe::usage::UsageRecorder;
 use crate::pipeline::{auth, resolve};
 
 /// How long a request that arrives before the first model-list load waits for it.
@@ -35,6 +41,16 @@ struct Shared {
     config: Config,
     registry: Arc<ProviderRegistry>,
     inventory: Arc<ModelInventory>,
+    records: Records,
+}
+
+/// Storage and the record writers (absent when storage or usage is off).
+#[derive(Debug, Clone)]
+pub struct Records {
+    pub store: Option<Store>,
+    pub pricing: Arc<ArcSwap<Pricing>>,
+    pub usage: Option<Arc<UsageRecorder>>,
+    pub audit: Option<Arc<crate::observe::audit::AuditRecorder>>,
 }
 
 impl AppState {
@@ -42,13 +58,47 @@ impl AppState {
         config: Config,
         registry: Arc<ProviderRegistry>,
         inventory: Arc<ModelInventory>,
+        records: Records,
     ) -> Self {
         Self {
             inner: Arc::new(Shared {
                 config,
                 registry,
                 inventory,
+                records,
             }),
+        }
+    }
+
+    pub fn store(&self) -> Option<&Store> {
+        self.inner.records.store.as_ref()
+    }
+
+    /// The current pricing snapshot (catalog plus stored overrides).
+    pub fn pricing(&self) -> Arc<Pricing> {
+        self.inner.records.pricing.load_full()
+    }
+
+    pub fn usage_recorder(&self) -> Option<&Arc<UsageRecorder>> {
+        self.inner.records.usage.as_ref()
+    }
+
+    pub fn audit_recorder(&self) -> Option<&Arc<crate::observe::audit::AuditRecorder>> {
+        self.inner.records.audit.as_ref()
+    }
+
+    /// Re-reads the stored pricing overrides into the live snapshot.
+    pub async fn reload_pricing_overrides(&self) {
+        let Some(store) = self.store() else {
+            return;
+        };
+        match store.list_pricing_overrides().await {
+            Ok(rows) => {
+                let overrides = crate::ingress::admin::pricing::overrides_from_rows(rows);
+                let next = Pricing::embedded().with_overrides(overrides);
+                self.inner.records.pricing.store(Arc::new(next));
+            }
+            Err(err) => tracing::warn!(error = %err, "could not reload pricing overrides"),
         }
     }
 
@@ -125,7 +175,30 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             require_master_key,
         ));
-    let routes = Router::new()
+    let admin_routes = Router::new()
+        .route("/usage/summary", get(admin::usage::summary))
+        .route("/usage/daily", get(admin::usage::daily))
+        .route("/usage/models", get(admin::usage::models))
+        .route("/usage/user-paths", get(admin::usage::user_paths))
+        .route("/usage/log", get(admin::usage::log))
+        .route(
+            "/usage/recalculate-pricing",
+            post(admin::pricing::recalculate),
+        )
+        .route(
+            "/model-pricing-overrides",
+            get(admin::pricing::list)
+                .put(admin::pricing::put)
+                .delete(admin::pricing::delete),
+        )
+        .route("/audit/log", get(admin::audit::log))
+        .route("/audit/conversation", get(admin::audit::conversation))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_admin));
+    let mut routes = Router::new();
+    if state.config().records.admin_enabled {
+        routes = routes.nest("/admin/api/v1", admin_routes);
+    }
+    let routes = routes
         .route("/health", get(health::health))
         .nest("/v1", v1.merge(messages))
         .merge(passthrough)
@@ -139,7 +212,10 @@ pub fn router(state: AppState) -> Router {
     };
     mounted
         .fallback(not_found)
-        .layer(middleware::from_fn(observe::middleware::observe))
+        .layer(middleware::from_fn_with_state(
+            state,
+            observe::middleware::observe,
+        ))
 }
 
 async fn require_master_key(
@@ -161,6 +237,32 @@ async fn require_master_key_anthropic(
     match auth::check_master_key(state.config().server.master_key.as_ref(), request.headers()) {
         Ok(()) => next.run(request).await,
         Err(err) => anthropic::error::AnthropicError(err).into_response(),
+    }
+}
+
+/// Admin routes: the master key when one is set; loopback clients only when none is.
+async fn require_admin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match state.config().server.master_key.as_ref() {
+        Some(key) => match auth::check_master_key(Some(key), request.headers()) {
+            Ok(()) => next.run(request).await,
+            Err(err) => err.into_response(),
+        },
+        None => {
+            let loopback = request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .is_some_and(|ConnectInfo(addr)| addr.ip().is_loopback());
+            if loopback {
+                next.run(request).await
+            } else {
+                let mut error = GatewayError::unauthorized(
+                    "admin_requires_master_key",
+                    "the admin API is only open to loopback clients while GOMODEL_MASTER_KEY is unset; set it to use the admin API remotely",
+                );
+                error.status = http::StatusCode::FORBIDDEN;
+                error.into_response()
+            }
+        }
     }
 }
 

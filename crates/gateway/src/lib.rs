@@ -14,6 +14,7 @@ pub mod logging;
 pub mod models;
 pub mod observe;
 pub mod pipeline;
+pub mod records;
 pub mod server;
 
 pub use config::Config;

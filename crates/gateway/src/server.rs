@@ -25,9 +25,10 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
-use crate::app::{AppState, router};
+use crate::app::{AppState, Records, router};
 use crate::config::Config;
 use crate::models::{ModelCacheFile, ModelCatalog, ModelInventory, refresh};
+use crate::records;
 
 /// Start-up failures.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +42,8 @@ pub enum StartError {
     Client(String),
     #[error("cannot start worker thread: {0}")]
     Worker(std::io::Error),
+    #[error("storage: {0}")]
+    Storage(String),
 }
 
 /// A running gateway.
@@ -51,6 +54,8 @@ pub struct Gateway {
     serving: Serving,
     refresher: JoinHandle<()>,
     drain_timeout: Duration,
+    records: Records,
+    background: Vec<JoinHandle<()>>,
 }
 
 #[derive(Debug)]
@@ -67,12 +72,14 @@ struct Prepared {
     refresher: JoinHandle<()>,
     shutdown: watch::Sender<bool>,
     drain_timeout: Duration,
+    records: Records,
+    background: Vec<JoinHandle<()>>,
 }
 
 impl Gateway {
     /// Binds `addr` (port 0 picks a free port) and serves on the current runtime.
     pub async fn start(config: Config, addr: SocketAddr) -> Result<Self, StartError> {
-        let prepared = prepare(config, 1)?;
+        let prepared = prepare(config, 1).await?;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
@@ -93,7 +100,7 @@ impl Gateway {
         workers: usize,
     ) -> Result<Self, StartError> {
         let workers = workers.max(1);
-        let prepared = prepare(config, workers)?;
+        let prepared = prepare(config, workers).await?;
         let mut done = Vec::with_capacity(workers);
         let mut bound = addr;
         for index in 0..workers {
@@ -134,6 +141,8 @@ impl Gateway {
             serving,
             refresher: prepared.refresher,
             drain_timeout: prepared.drain_timeout,
+            records: prepared.records,
+            background: prepared.background,
         }
     }
 
@@ -167,6 +176,25 @@ impl Gateway {
             tracing::warn!("drain deadline reached with requests still in flight; closing them");
         }
         self.refresher.abort();
+        // Requests are done: every usage row is queued. Write them all before exiting.
+        if let Some(usage) = &self.records.usage {
+            usage
+                .writer()
+                .shutdown(self.drain_timeout.max(Duration::from_secs(5)))
+                .await;
+        }
+        if let Some(audit) = &self.records.audit {
+            audit
+                .writer()
+                .shutdown(self.drain_timeout.max(Duration::from_secs(5)))
+                .await;
+        }
+        for task in &self.background {
+            task.abort();
+        }
+        if let Some(store) = &self.records.store {
+            store.close().await;
+        }
         tracing::info!("shutdown complete");
     }
 
@@ -178,7 +206,7 @@ impl Gateway {
 }
 
 /// Builds the shared state and starts the model refresher on the current runtime.
-fn prepare(config: Config, workers: usize) -> Result<Prepared, StartError> {
+async fn prepare(config: Config, workers: usize) -> Result<Prepared, StartError> {
     warn_about(&config);
     let client = UpstreamClient::for_workers(config.http, workers)
         .map_err(|e| StartError::Client(e.to_string()))?;
@@ -205,18 +233,27 @@ fn prepare(config: Config, workers: usize) -> Result<Prepared, StartError> {
         shutdown_rx,
     ));
     let drain_timeout = config.server.shutdown_timeout;
-    let app = router(AppState::new(config, registry, inventory));
+    let (records, background) = records::start(&config).await?;
+    let state = AppState::new(config, registry, inventory, records.clone());
+    state.reload_pricing_overrides().await;
+    let app = router(state);
     Ok(Prepared {
         app,
         refresher,
         shutdown,
         drain_timeout,
+        records,
+        background,
     })
 }
 
 /// Serves until `stop` fires, then waits for open connections to finish.
 async fn serve(listener: TcpListener, app: Router, mut stop: watch::Receiver<bool>) {
-    let serving = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let serving = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
         let _ = stop.wait_for(|stop| *stop).await;
     });
     if let Err(err) = serving.await {

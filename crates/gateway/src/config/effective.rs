@@ -58,6 +58,24 @@ pub fn effective_config(config: &Config) -> Value {
         "usage": {
             "enforce_returning_usage_data": config.usage.enforce_returning_usage_data,
         },
+        "storage": match &config.storage {
+            super::StorageConfig::Sqlite { path } => json!({"type": "sqlite", "path": path.display().to_string()}),
+            super::StorageConfig::Postgres { url, max_connections } => json!({
+                "type": "postgresql", "url": url.masked(), "max_connections": max_connections,
+            }),
+        },
+        "records": {
+            "usage_enabled": config.records.usage_enabled,
+            "usage_buffer_size": config.records.usage_buffer_size,
+            "usage_flush_interval_seconds": config.records.usage_flush_interval.as_secs_f64(),
+            "usage_retention_days": config.records.usage_retention_days,
+            "audit_enabled": config.records.audit_enabled,
+            "audit_log_bodies": config.records.audit_log_bodies,
+            "audit_log_headers": config.records.audit_log_headers,
+            "audit_retention_days": config.records.audit_retention_days,
+            "audit_only_model_interactions": config.records.audit_only_model_interactions,
+            "admin_enabled": config.records.admin_enabled,
+        },
         "passthrough": {
             "enabled": config.passthrough.enabled,
             "allow_v1_alias": config.passthrough.allow_v1_alias,

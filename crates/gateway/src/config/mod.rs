@@ -9,6 +9,7 @@
 mod effective;
 mod providers;
 mod source;
+mod storage;
 mod values;
 mod yaml;
 
@@ -20,6 +21,7 @@ use gomodel_providers::{ClientOptions, GlobalProviderOptions, ProviderSettings, 
 
 pub use effective::effective_config;
 pub use source::EnvMap;
+pub use storage::{RecordsConfig, StorageConfig};
 pub use values::ConfigError;
 use values::{parse_base_path, parse_bool, parse_duration, parse_port, parse_size};
 use yaml::{Scalar, YamlConfig};
@@ -33,6 +35,8 @@ pub struct Config {
     pub models: ModelsConfig,
     pub usage: UsageConfig,
     pub passthrough: PassthroughConfig,
+    pub storage: StorageConfig,
+    pub records: RecordsConfig,
     pub providers: Vec<ProviderSettings>,
     pub provider_options: GlobalProviderOptions,
     /// The YAML file that was read, if any.
@@ -290,6 +294,7 @@ impl Config {
             )?,
             strictness: parse_strictness(env.get("TRANSLATION_MODE"))?,
         };
+        let (storage, records) = storage::load(&layer, yaml)?;
         let (providers, warnings) = providers::resolve(&yaml.providers, env)?;
         Ok(Self {
             server,
@@ -298,6 +303,8 @@ impl Config {
             models,
             usage,
             passthrough,
+            storage,
+            records,
             providers,
             provider_options,
             config_file: None,
@@ -307,7 +314,7 @@ impl Config {
 }
 
 /// Env-over-YAML lookup for one field.
-struct Layers<'a> {
+pub(super) struct Layers<'a> {
     env: &'a EnvMap,
     yaml_name: &'a str,
 }

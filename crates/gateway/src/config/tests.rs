@@ -108,3 +108,39 @@ fn effective_config_masks_every_secret() {
     );
     assert!(text.contains("***1234") && text.contains("***9876"));
 }
+
+#[test]
+fn storage_settings() {
+    let config = Config::from_env(&EnvMap::default()).unwrap();
+    assert!(
+        matches!(&config.storage, StorageConfig::Sqlite { path } if path.ends_with("data/gomodel.db"))
+    );
+    assert!(config.records.usage_enabled && !config.records.audit_enabled);
+    let env = EnvMap::from_pairs([
+        ("STORAGE_TYPE", "postgresql"),
+        ("POSTGRES_URL", "postgres://u:pw@db/g"),
+        ("POSTGRES_MAX_CONNS", "4"),
+    ]);
+    let config = Config::from_env(&env).unwrap();
+    assert!(matches!(
+        &config.storage,
+        StorageConfig::Postgres {
+            max_connections: 4,
+            ..
+        }
+    ));
+    let text = effective_config(&config).to_string();
+    assert!(!text.contains("pw@db"), "{text}");
+    let err = Config::from_env(&EnvMap::from_pairs([("STORAGE_TYPE", "mongodb")]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("use postgresql"), "{err}");
+    let err = Config::from_env(&EnvMap::from_pairs([("STORAGE_TYPE", "postgresql")]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("POSTGRES_URL"), "{err}");
+    let err = Config::from_env(&EnvMap::from_pairs([("USAGE_BUFFER_SIZE", "0")]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("USAGE_BUFFER_SIZE"), "{err}");
+}

@@ -25,6 +25,9 @@ pub struct YamlConfig {
     pub models: YamlModels,
     pub cache: YamlCache,
     pub usage: YamlUsage,
+    pub storage: YamlStorage,
+    pub logging: YamlLogging,
+    pub admin: YamlAdmin,
     pub providers: BTreeMap<String, YamlProvider>,
 }
 
@@ -78,6 +81,50 @@ pub struct YamlLocalCache {
 #[serde(default)]
 pub struct YamlUsage {
     pub enforce_returning_usage_data: Option<Scalar>,
+    pub enabled: Option<Scalar>,
+    pub buffer_size: Option<Scalar>,
+    pub flush_interval: Option<Scalar>,
+    pub retention_days: Option<Scalar>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct YamlStorage {
+    #[serde(rename = "type")]
+    pub kind: Option<Scalar>,
+    pub sqlite: YamlSqlite,
+    pub postgresql: YamlPostgres,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct YamlSqlite {
+    pub path: Option<Scalar>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct YamlPostgres {
+    pub url: Option<Scalar>,
+    pub max_conns: Option<Scalar>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct YamlLogging {
+    pub enabled: Option<Scalar>,
+    pub log_bodies: Option<Scalar>,
+    pub log_headers: Option<Scalar>,
+    pub buffer_size: Option<Scalar>,
+    pub flush_interval: Option<Scalar>,
+    pub retention_days: Option<Scalar>,
+    pub only_model_interactions: Option<Scalar>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct YamlAdmin {
+    pub endpoints_enabled: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

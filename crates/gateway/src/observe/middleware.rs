@@ -19,19 +19,67 @@ use http_body::{Frame, SizeHint};
 
 use super::RequestRecord;
 use super::request_log::RequestLine;
+use super::usage::UsageRecorder;
+use crate::app::AppState;
 use crate::error::ErrorFacts;
+use crate::pipeline::user_path;
+use axum::extract::State;
+use axum::response::IntoResponse;
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Gives the request an id and a record, and logs it once its response body is done.
-pub async fn observe(mut request: Request, next: Next) -> Response {
+pub async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let request_id = request
         .headers()
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 512 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map_or_else(super::request_id::generate, str::to_owned);
-    let record = Arc::new(RequestRecord::new(request_id));
+    let audit = state.audit_recorder().cloned();
+    let audited = audit.is_some() && {
+        let path = request.uri().path();
+        let base = &state.config().server.base_path;
+        let endpoint = if base == "/" {
+            path
+        } else {
+            path.strip_prefix(base.as_str()).unwrap_or(path)
+        };
+        !state.config().records.audit_only_model_interactions
+            || super::audit::is_model_interaction(endpoint)
+    };
+    let record = Arc::new(if audited {
+        RequestRecord::audited(request_id)
+    } else {
+        RequestRecord::new(request_id)
+    });
+    if audited {
+        let headers = request.headers();
+        let client_ip = request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip().to_string());
+        record.capture(|c| {
+            c.client_ip = client_ip;
+            c.user_agent = headers
+                .get(http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            c.request_headers = super::audit::header_pairs(headers);
+        });
+    }
+    let user_path = match request
+        .headers()
+        .get(user_path::HEADER)
+        .map(|v| v.to_str().unwrap_or("\u{fffd}"))
+    {
+        None => "/".to_owned(),
+        Some(raw) => match user_path::normalize(raw) {
+            Ok(path) => path,
+            Err(err) => return err.into_response(),
+        },
+    };
+    record.update(|r| r.user_path.clone_from(&user_path));
     request.extensions_mut().insert(Arc::clone(&record));
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -44,13 +92,23 @@ pub async fn observe(mut request: Request, next: Next) -> Response {
         record.set_error(facts.code.as_deref().unwrap_or("error"), &facts.message);
     }
     let status = response.status();
+    record.capture(|c| c.response_headers = super::audit::header_pairs(response.headers()));
     let (parts, body) = response.into_parts();
+    let base = &state.config().server.base_path;
+    let endpoint = if base == "/" {
+        path.clone()
+    } else {
+        path.strip_prefix(base.as_str()).unwrap_or(&path).to_owned()
+    };
     let guard = LogOnDrop {
         record,
         method,
         path,
+        endpoint,
         status,
         finished: false,
+        usage: state.usage_recorder().cloned(),
+        audit: if audited { audit } else { None },
     };
     Response::from_parts(parts, Body::new(LoggedBody { inner: body, guard }))
 }
@@ -90,6 +148,10 @@ struct LogOnDrop {
     record: Arc<RequestRecord>,
     method: Method,
     path: String,
+    /// The path without `BASE_PATH` (what usage rows store).
+    endpoint: String,
+    usage: Option<Arc<UsageRecorder>>,
+    audit: Option<Arc<super::audit::AuditRecorder>>,
     status: StatusCode,
     /// The body was read to its end (false: the client went away first).
     finished: bool,
@@ -98,6 +160,18 @@ struct LogOnDrop {
 impl Drop for LogOnDrop {
     fn drop(&mut self) {
         let facts = self.record.snapshot();
+        if let Some(usage) = &self.usage {
+            usage.record(&self.record, &facts, &self.endpoint, self.status.as_u16());
+        }
+        if let Some(audit) = &self.audit {
+            audit.record(
+                &self.record,
+                &facts,
+                self.method.as_str(),
+                &self.endpoint,
+                self.status.as_u16(),
+            );
+        }
         let duration_ms = self.record.started.elapsed().as_secs_f64() * 1000.0;
         let ttfb_ms = facts.time_to_first_byte.map(|d| d.as_secs_f64() * 1000.0);
         let usage = facts.usage.as_ref();

@@ -6,9 +6,13 @@
 //! because the client went away, so streams are logged with their final usage and duration.
 //! Usage and audit persistence (a later issue) hook into the same completion point.
 
+pub mod audit;
 pub mod middleware;
+pub mod pricing;
 mod record;
 pub mod request_id;
 pub mod request_log;
+pub mod usage;
+pub mod writer;
 
 pub use record::{RecordSnapshot, RequestRecord};

@@ -5,12 +5,18 @@ use std::time::{Duration, Instant};
 
 use gomodel_protocol::Usage;
 
+use super::audit::AuditCapture;
+
 /// Shared (via `Arc`) between the handler, the stream relay and the logging body wrapper.
 /// The mutex is never contended in practice: stages touch it one after another.
 #[derive(Debug)]
 pub struct RequestRecord {
     pub request_id: String,
     pub started: Instant,
+    /// Wall-clock start, unix microseconds (for stored rows).
+    pub started_at_us: i64,
+    /// What the audit log captures; `None` when this request is not audited.
+    audit: Option<Mutex<AuditCapture>>,
     fields: Mutex<RecordSnapshot>,
 }
 
@@ -30,15 +36,56 @@ pub struct RecordSnapshot {
     pub client_disconnected: bool,
     /// Provider-specific adjustments made to the request (renamed or clamped parameters).
     pub adjustments: Vec<String>,
+    /// `X-GoModel-User-Path`, normalised (`/` when absent).
+    pub user_path: String,
+    /// The upstream answer's id, when known.
+    pub response_id: Option<String>,
 }
 
 impl RequestRecord {
     pub fn new(request_id: String) -> Self {
+        let started_at_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
         Self {
             request_id,
             started: Instant::now(),
+            started_at_us,
+            audit: None,
             fields: Mutex::new(RecordSnapshot::default()),
         }
+    }
+
+    /// A record whose request is audited (captures headers and bodies as it goes).
+    pub fn audited(request_id: String) -> Self {
+        Self {
+            audit: Some(Mutex::new(AuditCapture::default())),
+            ..Self::new(request_id)
+        }
+    }
+
+    pub fn is_audited(&self) -> bool {
+        self.audit.is_some()
+    }
+
+    /// Adds to the audit capture (no-op when not audited).
+    pub fn capture(&self, f: impl FnOnce(&mut AuditCapture)) {
+        if let Some(audit) = &self.audit {
+            f(&mut audit
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner));
+        }
+    }
+
+    /// Takes the capture out (once, when the audit row is built).
+    pub fn take_audit(&self) -> Option<AuditCapture> {
+        self.audit.as_ref().map(|audit| {
+            std::mem::take(
+                &mut *audit
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            )
+        })
     }
 
     /// Applies `f` to the fields. A poisoned lock (a panic elsewhere) still records.

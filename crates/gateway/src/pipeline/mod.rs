@@ -7,3 +7,4 @@
 
 pub mod auth;
 pub mod resolve;
+pub mod user_path;

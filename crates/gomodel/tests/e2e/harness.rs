@@ -36,6 +36,13 @@ impl TestGateway {
                 cache_dir.path().display().to_string(),
             ));
         }
+        // Each gateway gets its own database file (never one under the source tree).
+        if !env.iter().any(|(k, _)| *k == "SQLITE_PATH") {
+            pairs.push((
+                "SQLITE_PATH".into(),
+                cache_dir.path().join("gomodel.db").display().to_string(),
+            ));
+        }
         let config = Config::from_env(&EnvMap::from_pairs(pairs)).expect("config");
         let gateway = Gateway::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
             .await

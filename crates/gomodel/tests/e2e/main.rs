@@ -24,3 +24,4 @@ mod providers;
 mod sdk;
 mod shutdown;
 mod streaming;
+mod usage;

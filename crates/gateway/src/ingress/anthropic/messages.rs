@@ -33,6 +33,7 @@ pub async fn messages(
     body: Result<JsonBody, GatewayError>,
 ) -> Result<Response, AnthropicError> {
     let JsonBody(body) = body?;
+    record.capture(|c| c.request_body = Some(body.clone()));
     let mut object = parse_object(&body)?;
     let model = required_model(&object)?;
     let provider_field = provider_hint(&object)?;
@@ -103,7 +104,9 @@ pub async fn messages(
             let answer = to_messages_response(&chat, &model);
             let bytes = serde_json::to_vec(&answer)
                 .map_err(|err| GatewayError::internal(err.to_string()))?;
-            let mut response = Bytes::from(bytes).into_response();
+            let bytes = Bytes::from(bytes);
+            record.capture(|c| c.response_body = Some(bytes.clone()));
+            let mut response = bytes.into_response();
             response.headers_mut().insert(
                 CONTENT_TYPE,
                 http::HeaderValue::from_static("application/json"),

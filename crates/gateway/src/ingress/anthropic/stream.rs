@@ -53,7 +53,9 @@ pub(super) async fn native_response(
         if let Some(usage) = usage_of_body(&collected) {
             record.set_usage(usage);
         }
-        let mut response = (status, Bytes::from(collected)).into_response();
+        let collected = Bytes::from(collected);
+        record.capture(|c| c.response_body = Some(collected.clone()));
+        let mut response = (status, collected).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             content_type.unwrap_or_else(|| HeaderValue::from_static("application/json")),
@@ -108,6 +110,9 @@ struct UsageTap {
 
 impl UsageTap {
     fn scan(&mut self, chunk: &[u8]) {
+        if self.record.is_audited() {
+            self.record.capture(|c| c.push_stream(chunk));
+        }
         self.splitter.push(chunk);
         for event in self.splitter.drain_events() {
             let Some(data) = data_payload(&event) else {
@@ -202,6 +207,9 @@ struct Translated {
 
 impl Translated {
     fn accept(&mut self, chunk: &[u8]) {
+        if self.record.is_audited() {
+            self.record.capture(|c| c.push_stream(chunk));
+        }
         self.splitter.push(chunk);
         let mut frames = Vec::new();
         for event in self.splitter.drain_events() {

@@ -29,6 +29,7 @@ pub async fn chat_completions(
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, GatewayError> {
+    record.capture(|c| c.request_body = Some(body.clone()));
     let mut object = parse_object(&body)?;
     let model = required_model(&object)?;
     let provider_field = provider_hint(&object)?;
@@ -66,6 +67,7 @@ pub async fn chat_completions(
                 record.set_usage(usage);
             }
             let body = stamp_provider(reply.body, route.provider.name());
+            record.capture(|c| c.response_body = Some(body.clone()));
             let mut response = body.into_response();
             response
                 .headers_mut()

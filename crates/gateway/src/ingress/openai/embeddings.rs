@@ -20,6 +20,7 @@ pub async fn embeddings(
     Extension(record): Extension<Arc<RequestRecord>>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, GatewayError> {
+    record.capture(|c| c.request_body = Some(body.clone()));
     let mut object = parse_object(&body)?;
     let model = required_model(&object)?;
     let provider_field = provider_hint(&object)?;
@@ -56,6 +57,7 @@ pub async fn embeddings(
     if let Some(usage) = reply.usage {
         record.set_usage(usage);
     }
+    record.capture(|c| c.response_body = Some(reply.body.clone()));
     let mut response = reply.body.into_response();
     response
         .headers_mut()

@@ -68,6 +68,9 @@ impl SseRelay {
 
     /// Splits a chunk into events, inspects them and queues what the client should get.
     fn accept_chunk(&mut self, chunk: &[u8]) {
+        if self.record.is_audited() {
+            self.record.capture(|c| c.push_stream(chunk));
+        }
         self.splitter.push(chunk);
         let mut batch = BytesMut::new();
         for event in self.splitter.drain_events() {

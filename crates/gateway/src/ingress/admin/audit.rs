@@ -1,0 +1,103 @@
+//! `/admin/api/v1/audit/log` and `/admin/api/v1/audit/conversation`.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use gomodel_store::AuditFilter;
+use http::HeaderMap;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::range::{DateRange, RangeQuery};
+use super::usage::{page, store};
+use super::{bad_param, store_error};
+use crate::app::AppState;
+use crate::error::GatewayError;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditQuery {
+    #[serde(flatten)]
+    pub range: RangeQuery,
+    pub requested_model: Option<String>,
+    pub model: Option<String>,
+    pub provider: Option<String>,
+    pub method: Option<String>,
+    pub path: Option<String>,
+    pub user_path: Option<String>,
+    pub error_type: Option<String>,
+    pub status_code: Option<String>,
+    pub stream: Option<String>,
+    pub search: Option<String>,
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+}
+
+pub async fn log(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Value>, GatewayError> {
+    let range = DateRange::resolve(&query.range, &headers)?;
+    let non_empty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let status_code = match non_empty(&query.status_code) {
+        Some(text) => Some(
+            text.parse::<i32>()
+                .map_err(|_| bad_param("status_code", "status_code must be a number"))?,
+        ),
+        None => None,
+    };
+    let stream = match non_empty(&query.stream).as_deref() {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => return Err(bad_param("stream", "stream must be true or false")),
+    };
+    let filter = AuditFilter {
+        from_us: Some(range.from_us),
+        to_us: Some(range.to_us),
+        model: non_empty(&query.requested_model).or_else(|| non_empty(&query.model)),
+        provider: non_empty(&query.provider),
+        method: non_empty(&query.method).map(|m| m.to_ascii_uppercase()),
+        path: non_empty(&query.path),
+        user_path: non_empty(&query.user_path),
+        error_type: non_empty(&query.error_type),
+        status_code,
+        stream,
+        search: non_empty(&query.search),
+    };
+    let (limit, offset) = page(query.limit.as_deref(), query.offset.as_deref())?;
+    let page = store(&state)?
+        .audit_log(&filter, limit, offset)
+        .await
+        .map_err(store_error)?;
+    Ok(Json(
+        json!({"entries": page.items, "total": page.total, "limit": limit, "offset": offset}),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConversationQuery {
+    pub log_id: Option<String>,
+    pub limit: Option<String>,
+}
+
+pub async fn conversation(
+    State(state): State<AppState>,
+    Query(query): Query<ConversationQuery>,
+) -> Result<Json<Value>, GatewayError> {
+    let Some(log_id) = query.log_id.filter(|s| !s.is_empty()) else {
+        return Err(bad_param("log_id", "log_id is required"));
+    };
+    let limit = match query.limit.as_deref().filter(|s| !s.is_empty()) {
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=200).contains(l))
+            .ok_or_else(|| bad_param("limit", "limit must be between 1 and 200"))?,
+        None => 40,
+    };
+    let entries = store(&state)?
+        .audit_conversation(&log_id, limit)
+        .await
+        .map_err(store_error)?;
+    Ok(Json(json!({"log_id": log_id, "entries": entries})))
+}

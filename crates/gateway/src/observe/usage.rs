@@ -1,0 +1,144 @@
+//! Usage rows: one per model request that reached a provider, built when the request
+//! completes (the response body finished or the client went away) and handed to the
+//! background writer. Costs are computed here, from the pricing snapshot.
+//!
+//! An unpriced model is never priced at $0: its costs stay NULL, the row says `unpriced`, a
+//! warning is logged once per provider and model, and [`UsageRecorder::unpriced_requests`]
+//! counts it.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arc_swap::ArcSwap;
+use gomodel_protocol::Usage;
+use gomodel_store::UsageRow;
+
+use super::pricing::{CostSource, Pricing};
+use super::record::{RecordSnapshot, RequestRecord};
+use super::writer::BatchWriter;
+
+#[derive(Debug)]
+pub struct UsageRecorder {
+    writer: BatchWriter<UsageRow>,
+    pricing: Arc<ArcSwap<Pricing>>,
+    warned: Mutex<HashSet<String>>,
+    unpriced: AtomicU64,
+}
+
+impl UsageRecorder {
+    pub fn new(writer: BatchWriter<UsageRow>, pricing: Arc<ArcSwap<Pricing>>) -> Self {
+        Self {
+            writer,
+            pricing,
+            warned: Mutex::new(HashSet::new()),
+            unpriced: AtomicU64::new(0),
+        }
+    }
+
+    pub fn writer(&self) -> &BatchWriter<UsageRow> {
+        &self.writer
+    }
+
+    /// Requests recorded without a price.
+    pub fn unpriced_requests(&self) -> u64 {
+        self.unpriced.load(Ordering::Relaxed)
+    }
+
+    /// Records one finished request (nothing for requests that never reached a provider).
+    pub fn record(
+        &self,
+        record: &RequestRecord,
+        facts: &RecordSnapshot,
+        endpoint: &str,
+        status: u16,
+    ) {
+        let (Some(provider), Some(provider_type)) =
+            (facts.provider.as_deref(), facts.provider_type)
+        else {
+            return;
+        };
+        let model = facts
+            .upstream_model
+            .clone()
+            .or_else(|| facts.requested_model.clone())
+            .unwrap_or_default();
+        let usage = facts.usage.clone().unwrap_or_default();
+        let cost = self
+            .pricing
+            .load()
+            .cost(provider, provider_type, &model, &usage);
+        if cost.source == CostSource::Unpriced && usage.total_tokens > 0 {
+            self.unpriced.fetch_add(1, Ordering::Relaxed);
+            self.warn_unpriced_once(provider, &model);
+        }
+        let row = UsageRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            request_id: record.request_id.clone(),
+            provider_response_id: facts.response_id.clone(),
+            ts_us: record.started_at_us,
+            provider_name: provider.to_owned(),
+            provider_type: provider_type.to_owned(),
+            requested_model: facts.requested_model.clone().unwrap_or_default(),
+            model,
+            endpoint: endpoint.to_owned(),
+            user_path: if facts.user_path.is_empty() {
+                "/".to_owned()
+            } else {
+                facts.user_path.clone()
+            },
+            stream: facts.stream,
+            status_code: i32::from(status),
+            latency_ms: record.started.elapsed().as_secs_f64() * 1000.0,
+            ttfb_ms: facts.time_to_first_byte.map(|d| d.as_secs_f64() * 1000.0),
+            input_tokens: as_i64(usage.prompt_tokens),
+            output_tokens: as_i64(usage.completion_tokens),
+            total_tokens: as_i64(usage.total_tokens),
+            cached_input_tokens: as_i64(usage.cached_tokens.unwrap_or(0)),
+            cache_write_tokens: as_i64(cache_write_tokens(&usage)),
+            reasoning_tokens: as_i64(usage.reasoning_tokens.unwrap_or(0)),
+            raw_usage: usage
+                .raw
+                .as_ref()
+                .and_then(|raw| serde_json::from_str(raw.get()).ok()),
+            input_cost: cost.input_cost,
+            output_cost: cost.output_cost,
+            total_cost: cost.total_cost,
+            cost_source: cost.source.as_str().to_owned(),
+            cost_caveat: cost.caveat,
+            error_code: facts.error_code.clone(),
+        };
+        self.writer.submit(row);
+    }
+
+    fn warn_unpriced_once(&self, provider: &str, model: &str) {
+        let key = format!("{provider}/{model}");
+        let mut warned = self
+            .warned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if warned.len() < 10_000 && warned.insert(key.clone()) {
+            tracing::warn!(model = %key, "no price known for this model: its usage is recorded with NULL cost (cost_source=unpriced); add a pricing override to price it");
+        }
+    }
+}
+
+/// Anthropic reports cache writes separately (`cache_creation_input_tokens`).
+fn cache_write_tokens(usage: &Usage) -> u64 {
+    #[derive(serde::Deserialize)]
+    struct Raw {
+        #[serde(default)]
+        cache_creation_input_tokens: Option<u64>,
+    }
+    usage
+        .raw
+        .as_ref()
+        .and_then(|raw| serde_json::from_str::<Raw>(raw.get()).ok())
+        .and_then(|raw| raw.cache_creation_input_tokens)
+        .unwrap_or(0)
+}
+
+fn as_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,177 @@
+//! Running a [`Sql`] on whichever backend the store has, and reading columns back through one
+//! object-safe [`RowGet`] view, so the query modules never match on the backend.
+//!
+//! Reads on SQLite go to the reader pool and writes to the single writer connection; on
+//! PostgreSQL both use the one pool.
+
+use serde_json::Value;
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::query::Query;
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{AssertSqlSafe, Postgres, Row, Sqlite};
+
+use crate::error::Result;
+use crate::sql::{Arg, Sql};
+use crate::store::{Backend, Store};
+
+/// Typed column access by name, the same for both backends' rows.
+pub(crate) trait RowGet {
+    fn text(&self, col: &str) -> sqlx::Result<String>;
+    fn opt_text(&self, col: &str) -> sqlx::Result<Option<String>>;
+    fn int(&self, col: &str) -> sqlx::Result<i64>;
+    fn int32(&self, col: &str) -> sqlx::Result<i32>;
+    fn float(&self, col: &str) -> sqlx::Result<f64>;
+    fn opt_float(&self, col: &str) -> sqlx::Result<Option<f64>>;
+    fn boolean(&self, col: &str) -> sqlx::Result<bool>;
+    fn json(&self, col: &str) -> sqlx::Result<Value>;
+    fn opt_json(&self, col: &str) -> sqlx::Result<Option<Value>>;
+}
+
+macro_rules! impl_row_get {
+    ($row:ty) => {
+        impl RowGet for $row {
+            fn text(&self, col: &str) -> sqlx::Result<String> {
+                self.try_get(col)
+            }
+            fn opt_text(&self, col: &str) -> sqlx::Result<Option<String>> {
+                self.try_get(col)
+            }
+            fn int(&self, col: &str) -> sqlx::Result<i64> {
+                self.try_get(col)
+            }
+            fn int32(&self, col: &str) -> sqlx::Result<i32> {
+                self.try_get(col)
+            }
+            fn float(&self, col: &str) -> sqlx::Result<f64> {
+                self.try_get(col)
+            }
+            fn opt_float(&self, col: &str) -> sqlx::Result<Option<f64>> {
+                self.try_get(col)
+            }
+            fn boolean(&self, col: &str) -> sqlx::Result<bool> {
+                self.try_get(col)
+            }
+            fn json(&self, col: &str) -> sqlx::Result<Value> {
+                self.try_get(col)
+            }
+            fn opt_json(&self, col: &str) -> sqlx::Result<Option<Value>> {
+                self.try_get(col)
+            }
+        }
+    };
+}
+
+impl_row_get!(SqliteRow);
+impl_row_get!(PgRow);
+
+/// Turns one row into a value; a plain fn so it can serve both row types.
+pub(crate) type Decode<T> = fn(&dyn RowGet) -> sqlx::Result<T>;
+
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                Arg::Int(v) => query.bind(v),
+                Arg::Int32(v) => query.bind(v),
+                Arg::Float(v) => query.bind(v),
+                Arg::Text(v) => query.bind(v),
+                Arg::Bool(v) => query.bind(v),
+                Arg::Json(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+
+// AssertSqlSafe: `Sql` text is assembled only from this crate's fixed fragments; caller values
+// are always bound (see crate::sql).
+fn sqlite_query(sql: Sql) -> Query<'static, Sqlite, SqliteArguments> {
+    bind_all!(sqlx::query(AssertSqlSafe(sql.text)), sql.args)
+}
+
+fn pg_query(sql: Sql) -> Query<'static, Postgres, PgArguments> {
+    bind_all!(sqlx::query(AssertSqlSafe(sql.text)), sql.args)
+}
+
+impl Store {
+    /// Runs a read and decodes every row.
+    pub(crate) async fn fetch_all<T>(&self, sql: Sql, decode: Decode<T>) -> Result<Vec<T>> {
+        let rows = match &self.backend {
+            Backend::Sqlite { reader, .. } => sqlite_query(sql)
+                .fetch_all(reader)
+                .await?
+                .iter()
+                .map(|row| decode(row))
+                .collect::<sqlx::Result<Vec<T>>>()?,
+            Backend::Postgres(pool) => pg_query(sql)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|row| decode(row))
+                .collect::<sqlx::Result<Vec<T>>>()?,
+        };
+        Ok(rows)
+    }
+
+    /// Runs a read expected to return at most one row.
+    pub(crate) async fn fetch_optional<T>(&self, sql: Sql, decode: Decode<T>) -> Result<Option<T>> {
+        let row = match &self.backend {
+            Backend::Sqlite { reader, .. } => sqlite_query(sql)
+                .fetch_optional(reader)
+                .await?
+                .map(|row| decode(&row))
+                .transpose()?,
+            Backend::Postgres(pool) => pg_query(sql)
+                .fetch_optional(pool)
+                .await?
+                .map(|row| decode(&row))
+                .transpose()?,
+        };
+        Ok(row)
+    }
+
+    /// Runs a read that always returns exactly one row (an aggregate).
+    pub(crate) async fn fetch_one<T>(&self, sql: Sql, decode: Decode<T>) -> Result<T> {
+        let value = match &self.backend {
+            Backend::Sqlite { reader, .. } => decode(&sqlite_query(sql).fetch_one(reader).await?)?,
+            Backend::Postgres(pool) => decode(&pg_query(sql).fetch_one(pool).await?)?,
+        };
+        Ok(value)
+    }
+
+    /// Runs one write statement on its own; returns the rows affected.
+    pub(crate) async fn execute(&self, sql: Sql) -> Result<u64> {
+        let affected = match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                sqlite_query(sql).execute(writer).await?.rows_affected()
+            }
+            Backend::Postgres(pool) => pg_query(sql).execute(pool).await?.rows_affected(),
+        };
+        Ok(affected)
+    }
+
+    /// Runs write statements in one transaction (all or nothing); returns the rows affected.
+    pub(crate) async fn execute_in_transaction(&self, statements: Vec<Sql>) -> Result<u64> {
+        let mut affected = 0;
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                // IMMEDIATE takes the write lock up front, so another process's writer makes us
+                // wait (busy_timeout) instead of failing the upgrade from a read lock midway.
+                let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+                for sql in statements {
+                    affected += sqlite_query(sql).execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                for sql in statements {
+                    affected += pg_query(sql).execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(affected)
+    }
+}

@@ -1,0 +1,108 @@
+//! The records the store keeps, one struct per table row, plus the small value types that travel
+//! with them (a page of results, a cost correction).
+//!
+//! Field names are the column names, so the SQL in the query modules reads like the structs.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// One upstream call's token usage and cost (table `usage`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UsageRow {
+    /// Unique id (a UUID); inserting the same id twice is a no-op.
+    pub id: String,
+    /// The gateway request id (`X-Request-Id`).
+    pub request_id: String,
+    /// The provider's id for its response (`chatcmpl-...`, `msg_...`), when it sent one.
+    pub provider_response_id: Option<String>,
+    /// When the request started, unix microseconds.
+    pub ts_us: i64,
+    /// The configured provider instance, e.g. `openai` or `azure-eu`.
+    pub provider_name: String,
+    /// The provider kind, e.g. `openai`, `anthropic`.
+    pub provider_type: String,
+    /// The model the client asked for (alias or selector as sent).
+    pub requested_model: String,
+    /// The upstream model id the request resolved to.
+    pub model: String,
+    /// The gateway endpoint, e.g. `/v1/chat/completions`.
+    pub endpoint: String,
+    /// The caller's user path (`/`, `/team`, `/team/alice`).
+    pub user_path: String,
+    pub stream: bool,
+    pub status_code: i32,
+    /// Total duration in milliseconds.
+    pub latency_ms: f64,
+    /// Time to the first response byte, in milliseconds.
+    pub ttfb_ms: Option<f64>,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub total_tokens: i64,
+    pub cached_input_tokens: i64,
+    pub cache_write_tokens: i64,
+    pub reasoning_tokens: i64,
+    /// The provider's usage object as received.
+    pub raw_usage: Option<Value>,
+    /// Costs in USD; `None` when the model has no price (never a fake `0.0`).
+    pub input_cost: Option<f64>,
+    pub output_cost: Option<f64>,
+    pub total_cost: Option<f64>,
+    /// `catalog`, `override`, `provider_reported` or `unpriced`.
+    pub cost_source: String,
+    /// Why a cost is approximate or missing, for display.
+    pub cost_caveat: Option<String>,
+    pub error_code: Option<String>,
+}
+
+/// One request as seen at the gateway's edge (table `audit_logs`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditRow {
+    pub id: String,
+    pub request_id: String,
+    /// When the request started, unix microseconds.
+    pub ts_us: i64,
+    pub duration_ms: f64,
+    pub requested_model: Option<String>,
+    pub resolved_model: Option<String>,
+    pub provider_type: Option<String>,
+    pub provider_name: Option<String>,
+    pub status_code: i32,
+    pub method: String,
+    pub path: String,
+    pub user_path: String,
+    pub stream: bool,
+    pub client_ip: Option<String>,
+    pub error_type: Option<String>,
+    /// The Responses API id this request produced, if any.
+    pub response_id: Option<String>,
+    /// The `previous_response_id` the request continued from, if any.
+    pub previous_response_id: Option<String>,
+    /// Headers, bodies and anything else captured, as one JSON document.
+    pub data: Value,
+}
+
+/// A stored price override for a model selector (table `model_pricing_overrides`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PricingOverrideRow {
+    pub selector: String,
+    pub pricing: Value,
+    pub updated_at_us: i64,
+}
+
+/// New costs for one usage row, from re-pricing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CostUpdate {
+    pub id: String,
+    pub input_cost: Option<f64>,
+    pub output_cost: Option<f64>,
+    pub total_cost: Option<f64>,
+    pub cost_source: String,
+    pub cost_caveat: Option<String>,
+}
+
+/// One page of a listing and the number of matching rows across all pages.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}

@@ -1,0 +1,181 @@
+//! A statement under construction: SQL text plus its bound values, written once for both
+//! backends.
+//!
+//! The two dialects differ in only three ways that matter to our queries: placeholders (`?` vs
+//! `$n`), case-insensitive `LIKE` (SQLite's `LIKE` already ignores ASCII case, PostgreSQL needs
+//! `ILIKE`), and the storage of JSON and booleans, which sqlx's encoders already handle. So every
+//! query is built once against a [`Dialect`], and [`crate::exec`] binds the [`Arg`]s to whichever
+//! driver the store runs on.
+//!
+//! Only fixed SQL fragments from this crate are ever pushed as text; every value that comes from
+//! a caller goes through [`Sql::bind`]. That is what makes handing the text to sqlx as
+//! `AssertSqlSafe` sound.
+
+use serde_json::Value;
+
+/// Which SQL dialect a statement is rendered for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// The case-insensitive substring operator.
+    pub(crate) fn ilike(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "LIKE",
+            Dialect::Postgres => "ILIKE",
+        }
+    }
+}
+
+/// One bound value. Owned, so a statement can outlive the rows it was built from.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Arg {
+    Int(i64),
+    Int32(i32),
+    Float(Option<f64>),
+    Text(Option<String>),
+    Bool(bool),
+    Json(Option<Value>),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<i32> for Arg {
+    fn from(v: i32) -> Self {
+        Arg::Int32(v)
+    }
+}
+impl From<f64> for Arg {
+    fn from(v: f64) -> Self {
+        Arg::Float(Some(v))
+    }
+}
+impl From<Option<f64>> for Arg {
+    fn from(v: Option<f64>) -> Self {
+        Arg::Float(v)
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_owned()))
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+impl From<&Option<String>> for Arg {
+    fn from(v: &Option<String>) -> Self {
+        Arg::Text(v.clone())
+    }
+}
+impl From<&Value> for Arg {
+    fn from(v: &Value) -> Self {
+        Arg::Json(Some(v.clone()))
+    }
+}
+impl From<&Option<Value>> for Arg {
+    fn from(v: &Option<Value>) -> Self {
+        Arg::Json(v.clone())
+    }
+}
+
+/// SQL text and the values bound to its placeholders, in order.
+#[derive(Debug, Clone)]
+pub(crate) struct Sql {
+    pub(crate) dialect: Dialect,
+    pub(crate) text: String,
+    pub(crate) args: Vec<Arg>,
+}
+
+impl Sql {
+    pub(crate) fn new(dialect: Dialect, text: &str) -> Self {
+        Sql {
+            dialect,
+            text: text.to_owned(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Appends a fixed fragment of SQL (never caller data).
+    pub(crate) fn push(&mut self, fragment: &str) -> &mut Self {
+        self.text.push_str(fragment);
+        self
+    }
+
+    /// Appends a placeholder and records its value.
+    pub(crate) fn bind(&mut self, value: impl Into<Arg>) -> &mut Self {
+        self.args.push(value.into());
+        match self.dialect {
+            Dialect::Sqlite => self.text.push('?'),
+            Dialect::Postgres => {
+                self.text.push('$');
+                self.text.push_str(&self.args.len().to_string());
+            }
+        }
+        self
+    }
+
+    /// Appends `(v1, v2, ...)` with every value bound.
+    pub(crate) fn bind_tuple(&mut self, values: impl IntoIterator<Item = Arg>) -> &mut Self {
+        self.push("(");
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(value);
+        }
+        self.push(")")
+    }
+}
+
+/// Escapes `%`, `_` and `\` so a caller's text matches literally inside a `LIKE ... ESCAPE '\'`
+/// pattern, then wraps it in `%...%` for a substring match.
+pub(crate) fn contains_pattern(needle: &str) -> String {
+    let mut out = String::with_capacity(needle.len() + 2);
+    out.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_follow_the_dialect() {
+        let mut s = Sql::new(Dialect::Sqlite, "SELECT ");
+        s.bind(1_i64).push(", ").bind("a");
+        assert_eq!(s.text, "SELECT ?, ?");
+        let mut p = Sql::new(Dialect::Postgres, "SELECT ");
+        p.bind(1_i64)
+            .push(", ")
+            .bind_tuple([Arg::Int(2), Arg::Bool(true)]);
+        assert_eq!(p.text, "SELECT $1, ($2, $3)");
+        assert_eq!(p.args.len(), 3);
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(contains_pattern("a%b_c\\d"), "%a\\%b\\_c\\\\d%");
+        assert_eq!(contains_pattern(""), "%%");
+    }
+}

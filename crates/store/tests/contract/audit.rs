@@ -1,0 +1,281 @@
+//! Audit entries: inserts, the filtered log, single entries, conversations, retention.
+
+use gomodel_store::{AuditFilter, AuditRow};
+use serde_json::json;
+
+use crate::fixtures::{HOUR, MINUTE, T0, audit};
+use crate::harness::Target;
+
+fn ids(rows: &[AuditRow]) -> Vec<&str> {
+    rows.iter().map(|r| r.id.as_str()).collect()
+}
+
+pub async fn audit_insert_round_trips_and_is_idempotent(t: &Target) {
+    let store = t.connect().await;
+    let full = AuditRow {
+        stream: true,
+        status_code: 429,
+        error_type: Some("rate_limit_error".into()),
+        response_id: Some("resp_1".into()),
+        previous_response_id: Some("resp_0".into()),
+        user_path: "/team/alice".into(),
+        data: json!({"headers": {"x-request-id": "abc"}, "body": "ünïcödé \u{1F600}", "n": [1, 2.5, null]}),
+        ..audit("full", T0)
+    };
+    let sparse = AuditRow {
+        requested_model: None,
+        resolved_model: None,
+        provider_type: None,
+        provider_name: None,
+        client_ip: None,
+        method: "GET".into(),
+        path: "/v1/models".into(),
+        data: json!({}),
+        ..audit("sparse", T0 + 1)
+    };
+    store
+        .insert_audit(&[full.clone(), sparse.clone()])
+        .await
+        .unwrap();
+    let retry = AuditRow {
+        path: "/overwritten".into(),
+        ..full.clone()
+    };
+    store.insert_audit(&[retry]).await.unwrap();
+    store.insert_audit(&[]).await.unwrap();
+
+    assert_eq!(store.audit_entry("full").await.unwrap(), Some(full));
+    assert_eq!(store.audit_entry("sparse").await.unwrap(), Some(sparse));
+    assert_eq!(store.audit_entry("nope").await.unwrap(), None);
+    let page = store
+        .audit_log(&AuditFilter::default(), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!((page.total, ids(&page.items)), (2, vec!["sparse", "full"]));
+}
+
+pub async fn audit_log_filters_and_pages(t: &Target) {
+    let store = t.connect().await;
+    let at = |i: i64| T0 + i * MINUTE;
+    store
+        .insert_audit(&[
+            audit("chat", at(0)),
+            AuditRow {
+                stream: true,
+                user_path: "/team/alice".into(),
+                ..audit("stream", at(1))
+            },
+            AuditRow {
+                status_code: 401,
+                error_type: Some("authentication_error".into()),
+                requested_model: None,
+                resolved_model: None,
+                provider_name: None,
+                provider_type: None,
+                ..audit("denied", at(2))
+            },
+            AuditRow {
+                method: "GET".into(),
+                path: "/v1/models".into(),
+                ..audit("models", at(3))
+            },
+            AuditRow {
+                requested_model: Some("sonnet".into()),
+                resolved_model: Some("claude-sonnet-4".into()),
+                provider_name: Some("claude-eu".into()),
+                provider_type: Some("anthropic".into()),
+                path: "/v1/messages".into(),
+                user_path: "/team".into(),
+                response_id: Some("msg_Abc".into()),
+                ..audit("claude", at(4))
+            },
+            AuditRow {
+                user_path: "/teamx".into(),
+                ..audit("teamx", at(5))
+            },
+        ])
+        .await
+        .unwrap();
+
+    let matching = |filter: AuditFilter| {
+        let store = store.clone();
+        async move {
+            let page = store.audit_log(&filter, 100, 0).await.unwrap();
+            assert_eq!(page.total as usize, page.items.len());
+            let mut ids: Vec<String> = page.items.into_iter().map(|r| r.id).collect();
+            ids.sort();
+            ids
+        }
+    };
+    let f = |edit: fn(&mut AuditFilter)| {
+        let mut filter = AuditFilter::default();
+        edit(&mut filter);
+        filter
+    };
+
+    assert_eq!(
+        matching(f(|f| { f.from_us = Some(T0 + 4 * MINUTE) })).await,
+        ["claude", "teamx"]
+    );
+    assert_eq!(
+        matching(f(|f| { f.to_us = Some(T0 + 2 * MINUTE) })).await,
+        ["chat", "stream"],
+        "to is exclusive"
+    );
+    assert_eq!(
+        matching(f(|f| f.model = Some("sonnet".into()))).await,
+        ["claude"]
+    );
+    assert_eq!(
+        matching(f(|f| f.model = Some("claude-sonnet-4".into()))).await,
+        ["claude"]
+    );
+    assert_eq!(
+        matching(f(|f| f.provider = Some("anthropic".into()))).await,
+        ["claude"]
+    );
+    assert_eq!(
+        matching(f(|f| f.provider = Some("claude-eu".into()))).await,
+        ["claude"]
+    );
+    assert_eq!(
+        matching(f(|f| f.method = Some("get".into()))).await,
+        ["models"]
+    );
+    assert_eq!(
+        matching(f(|f| f.path = Some("/v1/messages".into()))).await,
+        ["claude"]
+    );
+    assert_eq!(
+        matching(f(|f| f.user_path = Some("/team".into()))).await,
+        ["claude", "stream"]
+    );
+    assert_eq!(
+        matching(f(|f| f.error_type = Some("authentication_error".into()))).await,
+        ["denied"]
+    );
+    assert_eq!(matching(f(|f| f.status_code = Some(401))).await, ["denied"]);
+    assert_eq!(matching(f(|f| f.stream = Some(true))).await, ["stream"]);
+    assert_eq!(matching(f(|f| f.stream = Some(false))).await.len(), 5);
+    assert_eq!(
+        matching(f(|f| f.search = Some("req-DEN".into()))).await,
+        ["denied"]
+    );
+    assert_eq!(
+        matching(f(|f| f.search = Some("MESSAGES".into()))).await,
+        ["claude"]
+    );
+    assert_eq!(
+        matching(f(|f| f.search = Some("msg_abc".into()))).await,
+        ["claude"]
+    );
+    assert_eq!(
+        matching(f(|f| f.search = Some("sonnet-4".into()))).await,
+        ["claude"]
+    );
+
+    let page = store
+        .audit_log(&AuditFilter::default(), 4, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        (page.total, ids(&page.items)),
+        (6, vec!["teamx", "claude", "models", "denied"])
+    );
+    let page = store
+        .audit_log(&AuditFilter::default(), 4, 4)
+        .await
+        .unwrap();
+    assert_eq!((page.total, ids(&page.items)), (6, vec!["stream", "chat"]));
+}
+
+pub async fn conversation_follows_response_ids(t: &Target) {
+    let store = t.connect().await;
+    let turn = |id: &str, minute: i64, prev: Option<&str>, resp: Option<&str>| AuditRow {
+        path: "/v1/responses".into(),
+        previous_response_id: prev.map(str::to_owned),
+        response_id: resp.map(str::to_owned),
+        ..audit(id, T0 + minute * MINUTE)
+    };
+    store
+        .insert_audit(&[
+            turn("third", 2, Some("resp_2"), Some("resp_3")),
+            turn("first", 0, None, Some("resp_1")),
+            turn("second", 1, Some("resp_1"), Some("resp_2")),
+            turn("other", 1, None, Some("resp_x")),
+            turn("unrelated-follow-up", 3, Some("resp_x"), Some("resp_y")),
+            // An entry outside any conversation is a thread of one.
+            turn("plain", 4, None, None),
+        ])
+        .await
+        .unwrap();
+
+    for start in ["first", "second", "third"] {
+        let thread = store.audit_conversation(start, 50).await.unwrap();
+        assert_eq!(ids(&thread), ["first", "second", "third"], "from {start}");
+    }
+    let thread = store.audit_conversation("third", 2).await.unwrap();
+    assert_eq!(
+        ids(&thread),
+        ["second", "third"],
+        "ancestors first when the limit cuts"
+    );
+    let thread = store.audit_conversation("first", 2).await.unwrap();
+    assert_eq!(ids(&thread), ["first", "second"]);
+    assert_eq!(
+        ids(&store.audit_conversation("plain", 50).await.unwrap()),
+        ["plain"]
+    );
+    assert!(
+        store
+            .audit_conversation("missing", 50)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .audit_conversation("first", 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Branches: two continuations of the same response are both part of the thread.
+    store
+        .insert_audit(&[turn("branch", 5, Some("resp_1"), Some("resp_b"))])
+        .await
+        .unwrap();
+    let thread = store.audit_conversation("first", 50).await.unwrap();
+    assert_eq!(ids(&thread), ["first", "second", "third", "branch"]);
+
+    // A cycle in corrupt data terminates.
+    store
+        .insert_audit(&[
+            turn("loop-a", 10, Some("resp_lb"), Some("resp_la")),
+            turn("loop-b", 11, Some("resp_la"), Some("resp_lb")),
+        ])
+        .await
+        .unwrap();
+    let thread = store.audit_conversation("loop-a", 50).await.unwrap();
+    assert_eq!(ids(&thread), ["loop-a", "loop-b"]);
+}
+
+pub async fn audit_retention_deletes_only_older_entries(t: &Target) {
+    let store = t.connect().await;
+    store
+        .insert_audit(&[
+            audit("old1", T0 - 2 * HOUR),
+            audit("old2", T0 - 1),
+            audit("keep", T0),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(store.delete_audit_before(T0).await.unwrap(), 2);
+    assert_eq!(store.delete_audit_before(T0).await.unwrap(), 0);
+    let page = store
+        .audit_log(&AuditFilter::default(), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!((page.total, ids(&page.items)), (1, vec!["keep"]));
+}
