@@ -191,6 +191,7 @@ pub fn router(state: AppState) -> Router {
                 .put(admin::pricing::put)
                 .delete(admin::pricing::delete),
         )
+        .route("/storage/status", get(admin::storage::status))
         .route("/audit/log", get(admin::audit::log))
         .route("/audit/conversation", get(admin::audit::conversation))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_admin));

@@ -234,3 +234,75 @@ async fn flush<R>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    fn recording_sink(fail_first: usize) -> (Sink<u32>, Arc<Mutex<Vec<u32>>>) {
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let failures = Arc::new(AtomicU64::new(fail_first as u64));
+        let target = Arc::clone(&written);
+        let sink: Sink<u32> = Arc::new(move |rows: Vec<u32>| {
+            let (target, failures) = (Arc::clone(&target), Arc::clone(&failures));
+            Box::pin(async move {
+                if failures.load(Ordering::SeqCst) > 0 {
+                    failures.fetch_sub(1, Ordering::SeqCst);
+                    return Err("database down".to_owned());
+                }
+                target.lock().unwrap().extend(rows);
+                Ok(())
+            })
+        });
+        (sink, written)
+    }
+
+    #[tokio::test]
+    async fn batches_retry_while_storage_is_down_and_shutdown_flushes() {
+        let (sink, written) = recording_sink(3);
+        let options = WriterOptions {
+            capacity: 100,
+            max_batch: 10,
+            flush_interval: Duration::from_millis(20),
+        };
+        let (writer, _task) = BatchWriter::spawn("test", options, sink);
+        for i in 0..25 {
+            writer.submit(i);
+        }
+        writer.shutdown(Duration::from_secs(10)).await;
+        let mut rows = written.lock().unwrap().clone();
+        rows.sort_unstable();
+        assert_eq!(
+            rows,
+            (0..25).collect::<Vec<_>>(),
+            "every row written exactly once"
+        );
+        assert_eq!(writer.stats().failed_attempts.load(Ordering::Relaxed), 3);
+        assert_eq!(writer.stats().dropped.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_drops_and_counts_without_blocking() {
+        // A sink that never succeeds keeps the first batch in flight; the queue then fills.
+        let (sink, _written) = recording_sink(usize::MAX);
+        let options = WriterOptions {
+            capacity: 5,
+            max_batch: 1,
+            flush_interval: Duration::from_secs(60),
+        };
+        let (writer, task) = BatchWriter::spawn("test", options, sink);
+        let started = Instant::now();
+        for i in 0..100 {
+            writer.submit(i);
+        }
+        assert!(
+            started.elapsed() < Duration::from_millis(200),
+            "submit must never wait"
+        );
+        let dropped = writer.stats().dropped.load(Ordering::Relaxed);
+        assert!(dropped >= 90, "dropped {dropped}");
+        task.abort();
+    }
+}

@@ -13,6 +13,7 @@
 mod harness;
 
 mod anthropic;
+mod audit;
 mod auth;
 mod base_path;
 mod chat;

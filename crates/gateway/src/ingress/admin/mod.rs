@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod pricing;
 mod range;
+pub mod storage;
 pub mod usage;
 
 pub use range::{DateRange, RangeQuery};

@@ -141,11 +141,7 @@ mod tests {
         assert_eq!(range.to_us - range.from_us, 47 * 3_600_000_000);
         let late_evening_utc = jiff::Timestamp::from_second(1_774_734_000).unwrap(); // 2026-03-28T22:00Z
         assert_eq!(
-            bucket_key(
-                late_evening_utc.as_microsecond(),
-                &range.zone,
-                "daily"
-            ),
+            bucket_key(late_evening_utc.as_microsecond(), &range.zone, "daily"),
             "2026-03-28"
         );
         assert_eq!(
