@@ -113,6 +113,7 @@ class Bench:
         env["USAGE_ENABLED"] = "true" if usage else "false"
         env["LOGGING_ENABLED"] = "true" if audit else "false"
         env["SQLITE_PATH"] = str(self.out / "gomodel.db")
+        env["MODEL_LIST_URL"] = ""
         return env
 
     def start_gateway(self, label, **features):

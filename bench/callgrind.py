@@ -44,7 +44,8 @@ def instructions(bin_dir, out, kind, count):
     gateway_log = out / f"gateway.{kind}.{count}.log"
     env = {"PORT": str(GATEWAY_PORT), "WORKER_THREADS": "1", "LOG_FORMAT": "json", "LOG_LEVEL": "info",
            "GOMODEL_MASTER_KEY": MASTER_KEY, "GOMODEL_CACHE_DIR": str(out / f"cache-{kind}-{count}"),
-           "OPENAI_API_KEY": "sk-bench-provider", "OPENAI_BASE_URL": f"http://127.0.0.1:{FAKE_PORT}/v1"}
+           "OPENAI_API_KEY": "sk-bench-provider", "OPENAI_BASE_URL": f"http://127.0.0.1:{FAKE_PORT}/v1",
+           "MODEL_LIST_URL": "", "SQLITE_PATH": str(out / f"gomodel-{kind}-{count}.db")}
     argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={profile}", str(bin_dir / "gomodel")]
     gateway = Proc("gateway", argv, env=env, log_path=gateway_log, cwd=str(out))
     try:

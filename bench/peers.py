@@ -44,7 +44,8 @@ def targets_file(bin_dir, work):
     targets["ours"] = {
         "start": [str(bin_dir / "gomodel")],
         "env": {
-            "PORT": "8080", "LOG_FORMAT": "json", "GOMODEL_MASTER_KEY": MASTER_KEY,
+            "PORT": "8080", "LOG_FORMAT": "json", "GOMODEL_MASTER_KEY": MASTER_KEY, "MODEL_LIST_URL": "",
+            "SQLITE_PATH": str(work / "gomodel.db"),
             "GOMODEL_CACHE_DIR": str(work / "cache"),
             "OPENAI_API_KEY": "sk-bench-provider", "OPENAI_BASE_URL": "http://127.0.0.1:9999/v1",
             "OPENAI_PACED_API_KEY": "sk-bench-provider", "OPENAI_PACED_BASE_URL": "http://127.0.0.1:9998/v1",

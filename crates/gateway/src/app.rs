@@ -51,6 +51,7 @@ pub struct Records {
     pub pricing: Arc<ArcSwap<Pricing>>,
     pub usage: Option<Arc<UsageRecorder>>,
     pub audit: Option<Arc<crate::observe::audit::AuditRecorder>>,
+    pub price_sources: Arc<crate::observe::price_sources::PriceSources>,
 }
 
 impl AppState {
@@ -89,17 +90,16 @@ impl AppState {
 
     /// Re-reads the stored pricing overrides into the live snapshot.
     pub async fn reload_pricing_overrides(&self) {
-        let Some(store) = self.store() else {
-            return;
-        };
-        match store.list_pricing_overrides().await {
-            Ok(rows) => {
-                let overrides = crate::ingress::admin::pricing::overrides_from_rows(rows);
-                let next = Pricing::embedded().with_overrides(overrides);
-                self.inner.records.pricing.store(Arc::new(next));
+        let records = &self.inner.records;
+        if let Some(store) = self.store() {
+            match store.list_pricing_overrides().await {
+                Ok(rows) => records
+                    .price_sources
+                    .set_stored(crate::ingress::admin::pricing::overrides_from_rows(rows)),
+                Err(err) => tracing::warn!(error = %err, "could not reload pricing overrides"),
             }
-            Err(err) => tracing::warn!(error = %err, "could not reload pricing overrides"),
         }
+        records.price_sources.publish(&records.pricing);
     }
 
     pub fn config(&self) -> &Config {

@@ -14,7 +14,8 @@ use tokio::task::JoinHandle;
 use crate::app::Records;
 use crate::config::{Config, StorageConfig};
 use crate::observe::audit::AuditRecorder;
-use crate::observe::pricing::Pricing;
+use crate::observe::price_sources::{PriceSources, refresh_from_url};
+use crate::observe::pricing::{Pricing, PricingOverride};
 use crate::observe::usage::UsageRecorder;
 use crate::observe::writer::{BatchWriter, Sink, WriterOptions};
 use crate::server::StartError;
@@ -25,6 +26,25 @@ const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 
 pub async fn start(config: &Config) -> Result<(Records, Vec<JoinHandle<()>>), StartError> {
     let pricing = Arc::new(ArcSwap::from_pointee(Pricing::embedded()));
+    let configured = config
+        .configured_prices
+        .iter()
+        .map(|(provider, model, price)| PricingOverride {
+            selector: format!("{provider}/{model}"),
+            price: price.clone(),
+        })
+        .collect();
+    let price_sources = Arc::new(PriceSources::new(configured));
+    price_sources.publish(&pricing);
+    let mut background = Vec::new();
+    if let Some(url) = config.model_list_url.clone() {
+        background.push(tokio::spawn(refresh_from_url(
+            url,
+            config.models.refresh_interval,
+            Arc::clone(&price_sources),
+            Arc::clone(&pricing),
+        )));
+    }
     let records_config = &config.records;
     if !records_config.usage_enabled && !records_config.audit_enabled {
         tracing::info!("usage and audit logging are off: no storage opened");
@@ -34,8 +54,9 @@ pub async fn start(config: &Config) -> Result<(Records, Vec<JoinHandle<()>>), St
                 pricing,
                 usage: None,
                 audit: None,
+                price_sources,
             },
-            Vec::new(),
+            background,
         ));
     }
     let db_config = match &config.storage {
@@ -52,7 +73,6 @@ pub async fn start(config: &Config) -> Result<(Records, Vec<JoinHandle<()>>), St
         .await
         .map_err(|err| StartError::Storage(err.to_string()))?;
     tracing::info!(backend = store.backend(), "storage ready");
-    let mut background = Vec::new();
     let usage = if records_config.usage_enabled {
         let sink_store = store.clone();
         let sink: Sink<UsageRow> = Arc::new(move |rows: Vec<UsageRow>| {
@@ -113,6 +133,7 @@ pub async fn start(config: &Config) -> Result<(Records, Vec<JoinHandle<()>>), St
             pricing,
             usage,
             audit,
+            price_sources,
         },
         background,
     ))

@@ -83,7 +83,7 @@ impl Store {
                     sql.bind_tuple(audit_values(row));
                 }
                 sql.push(" ON CONFLICT (id) DO NOTHING");
-                sql
+                sql.one_off()
             })
             .collect();
         self.execute_in_transaction(statements).await?;

@@ -87,11 +87,11 @@ macro_rules! bind_all {
 // AssertSqlSafe: `Sql` text is assembled only from this crate's fixed fragments; caller values
 // are always bound (see crate::sql).
 fn sqlite_query(sql: Sql) -> Query<'static, Sqlite, SqliteArguments> {
-    bind_all!(sqlx::query(AssertSqlSafe(sql.text)), sql.args)
+    bind_all!(sqlx::query(AssertSqlSafe(sql.text)), sql.args).persistent(sql.cached)
 }
 
 fn pg_query(sql: Sql) -> Query<'static, Postgres, PgArguments> {
-    bind_all!(sqlx::query(AssertSqlSafe(sql.text)), sql.args)
+    bind_all!(sqlx::query(AssertSqlSafe(sql.text)), sql.args).persistent(sql.cached)
 }
 
 impl Store {

@@ -92,12 +92,53 @@ impl From<&Option<Value>> for Arg {
     }
 }
 
+impl Arg {
+    /// PostgreSQL cannot store U+0000 in `text` or `jsonb` and rejects the whole statement, so
+    /// one request body containing `"\u0000"` would lose a batch of 500 records. Replace it with
+    /// U+FFFD, as lossy decoders do; SQLite stores it as is.
+    fn replace_nul(&mut self) {
+        match self {
+            Arg::Text(Some(s)) => replace_nul_in(s),
+            Arg::Json(Some(v)) => replace_nul_in_json(v),
+            _ => {}
+        }
+    }
+}
+
+fn replace_nul_in(s: &mut String) {
+    if s.contains('\0') {
+        *s = s.replace('\0', "\u{FFFD}");
+    }
+}
+
+fn replace_nul_in_json(value: &mut Value) {
+    match value {
+        Value::String(s) => replace_nul_in(s),
+        Value::Array(items) => items.iter_mut().for_each(replace_nul_in_json),
+        Value::Object(map) => {
+            if map.keys().any(|k| k.contains('\0')) {
+                *map = std::mem::take(map)
+                    .into_iter()
+                    .map(|(mut k, v)| {
+                        replace_nul_in(&mut k);
+                        (k, v)
+                    })
+                    .collect();
+            }
+            map.values_mut().for_each(replace_nul_in_json);
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
 /// SQL text and the values bound to its placeholders, in order.
 #[derive(Debug, Clone)]
 pub(crate) struct Sql {
     pub(crate) dialect: Dialect,
     pub(crate) text: String,
     pub(crate) args: Vec<Arg>,
+    /// Whether the driver should keep the prepared statement for reuse (see [`Sql::one_off`]).
+    pub(crate) cached: bool,
 }
 
 impl Sql {
@@ -106,7 +147,16 @@ impl Sql {
             dialect,
             text: text.to_owned(),
             args: Vec::new(),
+            cached: true,
         }
+    }
+
+    /// Marks a statement whose text varies with its input (a multi-row batch of any size from
+    /// 1 to 500): caching those would fill each connection's statement cache with near-duplicates
+    /// that are rarely reused and evict the queries that are.
+    pub(crate) fn one_off(mut self) -> Self {
+        self.cached = false;
+        self
     }
 
     /// Appends a fixed fragment of SQL (never caller data).
@@ -117,7 +167,11 @@ impl Sql {
 
     /// Appends a placeholder and records its value.
     pub(crate) fn bind(&mut self, value: impl Into<Arg>) -> &mut Self {
-        self.args.push(value.into());
+        let mut value = value.into();
+        if self.dialect == Dialect::Postgres {
+            value.replace_nul();
+        }
+        self.args.push(value);
         match self.dialect {
             Dialect::Sqlite => self.text.push('?'),
             Dialect::Postgres => {
@@ -171,6 +225,21 @@ mod tests {
             .bind_tuple([Arg::Int(2), Arg::Bool(true)]);
         assert_eq!(p.text, "SELECT $1, ($2, $3)");
         assert_eq!(p.args.len(), 3);
+    }
+
+    #[test]
+    fn postgres_binds_never_carry_nul() {
+        let mut p = Sql::new(Dialect::Postgres, "");
+        p.bind("a\0b")
+            .bind(&serde_json::json!({"k\0": ["x\0", 1, {"n": "\0"}]}));
+        assert_eq!(p.args[0], Arg::from("a\u{FFFD}b"));
+        assert_eq!(
+            p.args[1],
+            Arg::from(&serde_json::json!({"k\u{FFFD}": ["x\u{FFFD}", 1, {"n": "\u{FFFD}"}]}))
+        );
+        let mut s = Sql::new(Dialect::Sqlite, "");
+        s.bind("a\0b");
+        assert_eq!(s.args[0], Arg::from("a\0b"), "SQLite keeps it");
     }
 
     #[test]

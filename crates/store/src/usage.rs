@@ -112,7 +112,7 @@ impl Store {
                     sql.bind_tuple(usage_values(row));
                 }
                 sql.push(" ON CONFLICT (id) DO NOTHING");
-                sql
+                sql.one_off()
             })
             .collect();
         self.execute_in_transaction(statements).await?;
@@ -191,7 +191,7 @@ impl Store {
                     ]);
                 }
                 sql.push(") AS v WHERE usage.id = v.column1");
-                sql
+                sql.one_off()
             })
             .collect();
         self.execute_in_transaction(statements).await

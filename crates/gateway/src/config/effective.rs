@@ -76,6 +76,8 @@ pub fn effective_config(config: &Config) -> Value {
             "audit_only_model_interactions": config.records.audit_only_model_interactions,
             "admin_enabled": config.records.admin_enabled,
         },
+        "model_list_url": config.model_list_url,
+        "configured_prices": config.configured_prices.len(),
         "passthrough": {
             "enabled": config.passthrough.enabled,
             "allow_v1_alias": config.passthrough.allow_v1_alias,

@@ -37,6 +37,10 @@ pub struct Config {
     pub passthrough: PassthroughConfig,
     pub storage: StorageConfig,
     pub records: RecordsConfig,
+    /// `MODEL_LIST_URL`: the price registry (GoModel's ai-model-list); `None` when disabled.
+    pub model_list_url: Option<String>,
+    /// Per-model prices from config.yaml, as (provider instance, model, price).
+    pub configured_prices: Vec<(String, String, crate::observe::pricing::ModelPrice)>,
     pub providers: Vec<ProviderSettings>,
     pub provider_options: GlobalProviderOptions,
     /// The YAML file that was read, if any.
@@ -295,6 +299,22 @@ impl Config {
             strictness: parse_strictness(env.get("TRANSLATION_MODE"))?,
         };
         let (storage, records) = storage::load(&layer, yaml)?;
+        // An empty MODEL_LIST_URL disables the registry (GoModel's rule), so read it raw.
+        let model_list_url = match env.get_raw("MODEL_LIST_URL") {
+            Some(url) => Some(url.trim().to_owned()),
+            None => yaml
+                .cache
+                .model
+                .model_list
+                .url
+                .as_ref()
+                .map(|u| u.0.trim().to_owned()),
+        }
+        .map_or_else(
+            || Some(DEFAULT_MODEL_LIST_URL.to_owned()),
+            |u| (!u.is_empty()).then_some(u),
+        );
+        let configured_prices = configured_prices(yaml);
         let (providers, warnings) = providers::resolve(&yaml.providers, env)?;
         Ok(Self {
             server,
@@ -305,6 +325,8 @@ impl Config {
             passthrough,
             storage,
             records,
+            model_list_url,
+            configured_prices,
             providers,
             provider_options,
             config_file: None,
@@ -355,6 +377,33 @@ fn parse_positive_duration(key: &str, value: &str) -> Result<Duration, ConfigErr
         d if d.is_zero() => Err(ConfigError::new(key, value, "a duration greater than zero")),
         d => Ok(d),
     }
+}
+
+/// GoModel's default price registry.
+pub const DEFAULT_MODEL_LIST_URL: &str =
+    "https://raw.githubusercontent.com/ENTERPILOT/ai-model-list/refs/heads/main/models.min.json";
+
+fn configured_prices(
+    yaml: &YamlConfig,
+) -> Vec<(String, String, crate::observe::pricing::ModelPrice)> {
+    let mut out = Vec::new();
+    for (name, provider) in &yaml.providers {
+        for model in provider.models.iter().flatten() {
+            if let Some(p) = &model.1 {
+                let price = crate::observe::pricing::ModelPrice {
+                    input: p.input_per_mtok,
+                    output: p.output_per_mtok,
+                    cached_input: p.cached_input_per_mtok,
+                    cache_write: p.cache_write_per_mtok,
+                    reasoning: p.reasoning_output_per_mtok,
+                    batch_input: p.batch_input_per_mtok,
+                    batch_output: p.batch_output_per_mtok,
+                };
+                out.push((name.clone(), model.0.clone(), price));
+            }
+        }
+    }
+    out
 }
 
 fn anthropic_max_tokens(value: Option<&str>) -> Result<u64, ConfigError> {

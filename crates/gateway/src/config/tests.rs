@@ -144,3 +144,22 @@ fn storage_settings() {
         .to_string();
     assert!(err.contains("USAGE_BUFFER_SIZE"), "{err}");
 }
+
+#[test]
+fn yaml_model_pricing_and_model_list_url() {
+    let yaml = "providers:\n  local:\n    type: vllm\n    base_url: http://gpu:8000/v1\n    models:\n      - id: my-llama\n        metadata:\n          pricing:\n            input_per_mtok: 0.2\n            output_per_mtok: 0.4\n      - plain-model\n";
+    let config = load_with_yaml(yaml, &EnvMap::default()).unwrap();
+    assert_eq!(config.configured_prices.len(), 1);
+    let (provider, model, price) = &config.configured_prices[0];
+    assert_eq!(
+        (provider.as_str(), model.as_str(), price.input, price.output),
+        ("local", "my-llama", Some(0.2), Some(0.4))
+    );
+    assert_eq!(config.providers[0].models, ["my-llama", "plain-model"]);
+    assert_eq!(
+        config.model_list_url.as_deref(),
+        Some(DEFAULT_MODEL_LIST_URL)
+    );
+    let disabled = Config::from_env(&EnvMap::from_pairs([("MODEL_LIST_URL", "")])).unwrap();
+    assert_eq!(disabled.model_list_url, None);
+}

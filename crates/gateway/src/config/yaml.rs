@@ -69,6 +69,13 @@ pub struct YamlCache {
 pub struct YamlModelCache {
     pub refresh_interval: Option<Scalar>,
     pub local: YamlLocalCache,
+    pub model_list: YamlModelList,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct YamlModelList {
+    pub url: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -138,15 +145,34 @@ pub struct YamlProvider {
     pub models: Option<Vec<YamlModel>>,
 }
 
-/// A configured model: a bare id, or `{id: …, metadata: …}`.
+/// A configured model: a bare id, or `{id: …, metadata: …}` (whose `pricing` is kept).
 #[derive(Debug, Clone)]
-pub struct YamlModel(pub String);
+pub struct YamlModel(pub String, pub Option<YamlPricing>);
+
+/// `metadata.pricing` in GoModel's field names (USD per million tokens).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct YamlPricing {
+    pub input_per_mtok: Option<f64>,
+    pub output_per_mtok: Option<f64>,
+    pub cached_input_per_mtok: Option<f64>,
+    pub cache_write_per_mtok: Option<f64>,
+    pub reasoning_output_per_mtok: Option<f64>,
+    pub batch_input_per_mtok: Option<f64>,
+    pub batch_output_per_mtok: Option<f64>,
+}
 
 impl<'de> Deserialize<'de> for YamlModel {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
+        struct Metadata {
+            #[serde(default)]
+            pricing: Option<YamlPricing>,
+        }
+        #[derive(Deserialize)]
         struct WithId {
             id: Scalar,
+            #[serde(default)]
+            metadata: Option<Metadata>,
         }
         #[derive(Deserialize)]
         #[serde(untagged)]
@@ -155,7 +181,10 @@ impl<'de> Deserialize<'de> for YamlModel {
             Object(WithId),
         }
         Ok(match Either::deserialize(deserializer)? {
-            Either::Id(id) | Either::Object(WithId { id }) => YamlModel(id.0),
+            Either::Id(id) => YamlModel(id.0, None),
+            Either::Object(WithId { id, metadata }) => {
+                YamlModel(id.0, metadata.and_then(|m| m.pricing))
+            }
         })
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod middleware;
+pub mod price_sources;
 pub mod pricing;
 mod record;
 pub mod request_id;

@@ -36,6 +36,10 @@ impl TestGateway {
                 cache_dir.path().display().to_string(),
             ));
         }
+        // No price registry fetches from tests (the network may be closed).
+        if !env.iter().any(|(k, _)| *k == "MODEL_LIST_URL") {
+            pairs.push(("MODEL_LIST_URL".into(), String::new()));
+        }
         // Each gateway gets its own database file (never one under the source tree).
         if !env.iter().any(|(k, _)| *k == "SQLITE_PATH") {
             pairs.push((

@@ -279,3 +279,31 @@ pub async fn audit_retention_deletes_only_older_entries(t: &Target) {
         .unwrap();
     assert_eq!((page.total, ids(&page.items)), (1, vec!["keep"]));
 }
+
+pub async fn nul_characters_never_fail_a_batch(t: &Target) {
+    let store = t.connect().await;
+    // PostgreSQL cannot store U+0000; a client can still put one in a JSON body.
+    let odd = AuditRow {
+        data: json!({"body": {"messages": [{"content": "a\u{0}b"}]}}),
+        client_ip: Some("x\u{0}y".into()),
+        ..audit("odd", T0)
+    };
+    store.insert_audit(&[audit("fine", T0), odd]).await.unwrap();
+    let usage = gomodel_store::UsageRow {
+        raw_usage: Some(json!({"note\u{0}": "z\u{0}"})),
+        ..crate::fixtures::usage("odd-usage", T0)
+    };
+    store.insert_usage(&[usage]).await.unwrap();
+
+    let back = store.audit_entry("odd").await.unwrap().unwrap();
+    let content = back.data["body"]["messages"][0]["content"]
+        .as_str()
+        .unwrap();
+    assert!(
+        content == "a\u{0}b" || content == "a\u{FFFD}b",
+        "{content:?}"
+    );
+    assert!(store.audit_entry("fine").await.unwrap().is_some());
+    let page = store.usage_log(&Default::default(), 1, 0).await.unwrap();
+    assert_eq!(page.total, 1);
+}

@@ -64,5 +64,6 @@ contract!(
     audit::audit_log_filters_and_pages,
     audit::conversation_follows_response_ids,
     audit::audit_retention_deletes_only_older_entries,
+    audit::nul_characters_never_fail_a_batch,
     pricing::pricing_override_crud,
 );
