@@ -27,6 +27,8 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Concurrent dashboard reads on SQLite; more would only contend for the same two cores' worth
 /// of page cache.
 const SQLITE_READERS: u32 = 4;
+/// Tries at opening a SQLite pool while the file reports busy (see `open_sqlite_pool`).
+const SQLITE_OPEN_ATTEMPTS: u32 = 5;
 /// How long a caller waits for a pooled connection before the request fails rather than hangs.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -134,16 +136,8 @@ async fn connect_sqlite(path: &Path) -> Result<Store> {
         StoreError::Connect(format!("cannot open SQLite at {}: {err}", path.display()))
     };
     // The writer opens first: it creates the file and switches it to WAL before any reader.
-    let writer = SqlitePoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(options.clone())
-        .await
-        .map_err(open_err)?;
-    let reader = SqlitePoolOptions::new()
-        .max_connections(SQLITE_READERS)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(options.create_if_missing(false))
+    let writer = open_sqlite_pool(1, &options).await.map_err(open_err)?;
+    let reader = open_sqlite_pool(SQLITE_READERS, &options.create_if_missing(false))
         .await
         .map_err(open_err)?;
     Ok(Store {
@@ -153,6 +147,41 @@ async fn connect_sqlite(path: &Path) -> Result<Store> {
             writes: Arc::default(),
         },
     })
+}
+
+/// Opens a pool, retrying while the file is busy. SQLite answers `SQLITE_BUSY` at once, without
+/// consulting busy_timeout, when waiting could deadlock; two processes opening a brand-new file
+/// together and both switching it to WAL is exactly that case (seen in the concurrent-connect
+/// contract test). A short pause and a second try is SQLite's documented remedy.
+async fn open_sqlite_pool(
+    max_connections: u32,
+    options: &SqliteConnectOptions,
+) -> Result<SqlitePool, sqlx::Error> {
+    let mut attempt = 1;
+    loop {
+        let opened = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.clone())
+            .await;
+        match opened {
+            Err(err) if attempt < SQLITE_OPEN_ATTEMPTS && is_busy(&err) => {
+                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// `SQLITE_BUSY` or `SQLITE_LOCKED`, including their extended codes.
+fn is_busy(err: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = err else {
+        return false;
+    };
+    db.code()
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| matches!(code & 0xff, 5 | 6))
 }
 
 async fn connect_postgres(url: &str, max_connections: u32) -> Result<Store> {

@@ -78,7 +78,7 @@ pub async fn passthrough(
         r.provider_type = Some(provider.kind().as_str());
     });
     let (parts, body) = request.into_parts();
-    let body = upstream_body(&parts, body, state.config().server.body_size_limit).await?;
+    let body = upstream_body(&parts, body, state.config().server.body_size_limit, &record).await?;
     let upstream = provider
         .passthrough(PassthroughRequest {
             method: parts.method,
@@ -102,12 +102,20 @@ pub async fn passthrough(
             }
         }
     }
-    let first_byte = Arc::clone(&record);
-    let mut marked = false;
+    let is_sse = upstream
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"));
+    let is_json = upstream
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    let mut tap = UsageTap::new(Arc::clone(&record), is_sse, is_json && status.is_success());
     let stream = upstream.bytes_stream().map(move |chunk| {
-        if !marked {
-            marked = true;
-            first_byte.mark_first_byte();
+        if let Ok(bytes) = &chunk {
+            tap.observe(bytes);
         }
         chunk.map_err(std::io::Error::other)
     });
@@ -123,6 +131,7 @@ async fn upstream_body(
     parts: &http::request::Parts,
     body: Body,
     limit: usize,
+    record: &RequestRecord,
 ) -> Result<Option<reqwest::Body>, GatewayError> {
     if matches!(
         parts.method,
@@ -147,11 +156,137 @@ async fn upstream_body(
                     )
                 })?
                 .to_bytes();
+            // The model, when the body names one, for the usage row (the body is not changed).
+            if let Ok(object) = gomodel_protocol::JsonObject::parse(&bytes)
+                && let Ok(Some(model)) = object.get_str("model")
+            {
+                let model = model.into_owned();
+                record.update(|r| {
+                    r.requested_model = Some(model.clone());
+                    r.upstream_model = Some(model);
+                });
+            }
+            record.capture(|c| c.request_body = Some(bytes.clone()));
             Ok(Some(reqwest::Body::from(bytes)))
         }
         _ => Ok(Some(reqwest::Body::wrap_stream(TryStreamExt::map_err(
             body.into_data_stream(),
             std::io::Error::other,
         )))),
+    }
+}
+
+/// Reads usage out of passthrough answers without holding them up: bytes are forwarded as they
+/// come; SSE events are inspected as they complete (OpenAI chunks with `usage`, Anthropic
+/// `message_start` / `message_delta`), and JSON bodies (up to 1 MiB) are parsed when complete.
+struct UsageTap {
+    record: Arc<RequestRecord>,
+    sse: bool,
+    json: bool,
+    splitter: gomodel_protocol::sse::EventSplitter,
+    body: Vec<u8>,
+    anthropic: gomodel_protocol::anthropic::wire::Usage,
+    marked: bool,
+}
+
+const JSON_TAP_CAP: usize = 1024 * 1024;
+
+impl UsageTap {
+    fn new(record: Arc<RequestRecord>, sse: bool, json: bool) -> Self {
+        Self {
+            record,
+            sse,
+            json,
+            splitter: gomodel_protocol::sse::EventSplitter::new(),
+            body: Vec::new(),
+            anthropic: Default::default(),
+            marked: false,
+        }
+    }
+
+    fn observe(&mut self, chunk: &[u8]) {
+        if !self.marked {
+            self.marked = true;
+            self.record.mark_first_byte();
+            if self.sse {
+                self.record.update(|r| r.stream = true);
+            }
+        }
+        if self.sse {
+            self.splitter.push(chunk);
+            for event in self.splitter.drain_events() {
+                self.event(&event);
+            }
+        } else if self.json && self.body.len() + chunk.len() <= JSON_TAP_CAP {
+            self.body.extend_from_slice(chunk);
+        }
+    }
+
+    fn event(&mut self, event: &[u8]) {
+        use gomodel_protocol::anthropic::wire::StreamEvent;
+        let Some(data) = gomodel_protocol::sse::data_payload(event) else {
+            return;
+        };
+        let data = data.trim_ascii();
+        if let Some(usage) = gomodel_protocol::openai::inspect_data(data).usage {
+            self.record_usage(usage);
+            return;
+        }
+        if memchr::memmem::find(data, b"\"usage\"").is_none() {
+            return;
+        }
+        match serde_json::from_slice::<StreamEvent>(data) {
+            Ok(StreamEvent::MessageStart { message }) => self.anthropic = message.usage,
+            Ok(StreamEvent::MessageDelta {
+                usage: Some(usage), ..
+            }) => {
+                self.anthropic.output_tokens = usage.output_tokens;
+                let converted = anthropic_usage(&self.anthropic);
+                self.record_usage(converted);
+            }
+            _ => {}
+        }
+    }
+
+    fn record_usage(&self, usage: gomodel_protocol::Usage) {
+        self.record.set_usage(usage);
+    }
+}
+
+/// A JSON answer is complete when its stream is dropped, which happens before the request's
+/// log guard runs (the body is dropped first), so the usage lands in the record in time.
+impl Drop for UsageTap {
+    fn drop(&mut self) {
+        if self.json && !self.body.is_empty() {
+            if let Ok(Some(usage)) = gomodel_protocol::openai::extract_usage(&self.body) {
+                self.record_usage(usage);
+            } else if let Some(usage) = anthropic_body_usage(&self.body) {
+                self.record_usage(usage);
+            }
+        }
+    }
+}
+
+fn anthropic_body_usage(body: &[u8]) -> Option<gomodel_protocol::Usage> {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        #[serde(rename = "type")]
+        kind: Option<String>,
+        usage: Option<gomodel_protocol::anthropic::wire::Usage>,
+    }
+    let parsed: Body = serde_json::from_slice(body).ok()?;
+    (parsed.kind.as_deref() == Some("message")).then_some(())?;
+    parsed.usage.as_ref().map(anthropic_usage)
+}
+
+fn anthropic_usage(usage: &gomodel_protocol::anthropic::wire::Usage) -> gomodel_protocol::Usage {
+    let converted = gomodel_protocol::anthropic::usage::to_openai(usage);
+    gomodel_protocol::Usage {
+        prompt_tokens: converted.prompt_tokens,
+        completion_tokens: converted.completion_tokens,
+        total_tokens: converted.total_tokens,
+        cached_tokens: usage.cache_read_input_tokens,
+        reasoning_tokens: None,
+        raw: serde_json::value::to_raw_value(usage).ok(),
     }
 }

@@ -188,7 +188,7 @@ impl AuditRecorder {
             .and_then(Value::as_str)
             .map(str::to_owned);
         let row = AuditRow {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: super::request_id::time_ordered(record.started_at_us),
             request_id: record.request_id.clone(),
             ts_us: record.started_at_us,
             duration_ms: record.started.elapsed().as_secs_f64() * 1000.0,

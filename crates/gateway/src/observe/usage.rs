@@ -74,7 +74,7 @@ impl UsageRecorder {
             self.warn_unpriced_once(provider, &model);
         }
         let row = UsageRow {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: super::request_id::time_ordered(record.started_at_us),
             request_id: record.request_id.clone(),
             provider_response_id: facts.response_id.clone(),
             ts_us: record.started_at_us,

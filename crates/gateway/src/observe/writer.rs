@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// Writes one batch.
@@ -35,16 +35,22 @@ pub struct WriterStats {
     pub queued: AtomicU64,
 }
 
-enum Command<R> {
-    Row(R),
-    /// Write everything queued, then stop.
-    Shutdown(oneshot::Sender<()>),
+/// The queue shared by the request threads (push) and the writer task (take).
+struct Queue<R> {
+    rows: std::sync::Mutex<Vec<R>>,
+    capacity: usize,
+    max_batch: usize,
+    /// Wakes the writer early when a full batch is waiting (otherwise it wakes on its timer:
+    /// no per-row wake-up, which cost more than the row itself under load).
+    ready: tokio::sync::Notify,
+    shutdown: std::sync::Mutex<Option<oneshot::Sender<()>>>,
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 /// The submitting side. Cheap to clone.
 pub struct BatchWriter<R> {
     name: &'static str,
-    sender: mpsc::Sender<Command<R>>,
+    queue: Arc<Queue<R>>,
     stats: Arc<WriterStats>,
     last_drop_log: Arc<std::sync::Mutex<Option<Instant>>>,
 }
@@ -53,7 +59,7 @@ impl<R> Clone for BatchWriter<R> {
     fn clone(&self) -> Self {
         Self {
             name: self.name,
-            sender: self.sender.clone(),
+            queue: Arc::clone(&self.queue),
             stats: Arc::clone(&self.stats),
             last_drop_log: Arc::clone(&self.last_drop_log),
         }
@@ -84,13 +90,26 @@ impl<R: Clone + Send + 'static> BatchWriter<R> {
         options: WriterOptions,
         sink: Sink<R>,
     ) -> (Self, JoinHandle<()>) {
-        let (sender, receiver) = mpsc::channel(options.capacity.max(1));
+        let queue = Arc::new(Queue {
+            rows: std::sync::Mutex::new(Vec::with_capacity(options.max_batch)),
+            capacity: options.capacity.max(1),
+            max_batch: options.max_batch.max(1),
+            ready: tokio::sync::Notify::new(),
+            shutdown: std::sync::Mutex::new(None),
+            stopping: std::sync::atomic::AtomicBool::new(false),
+        });
         let stats = Arc::new(WriterStats::default());
-        let task = tokio::spawn(run(name, receiver, options, sink, Arc::clone(&stats)));
+        let task = tokio::spawn(run(
+            name,
+            Arc::clone(&queue),
+            options.flush_interval,
+            sink,
+            Arc::clone(&stats),
+        ));
         (
             Self {
                 name,
-                sender,
+                queue,
                 stats,
                 last_drop_log: Arc::default(),
             },
@@ -100,11 +119,27 @@ impl<R: Clone + Send + 'static> BatchWriter<R> {
 
     /// Queues a row without waiting; a full queue drops it (counted and logged).
     pub fn submit(&self, row: R) {
-        match self.sender.try_send(Command::Row(row)) {
-            Ok(()) => {
-                self.stats.queued.fetch_add(1, Ordering::Relaxed);
+        let len = {
+            let mut rows = self
+                .queue
+                .rows
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if rows.len() >= self.queue.capacity {
+                None
+            } else {
+                rows.push(row);
+                Some(rows.len())
             }
-            Err(_) => {
+        };
+        match len {
+            Some(len) => {
+                self.stats.queued.fetch_add(1, Ordering::Relaxed);
+                if len == self.queue.max_batch {
+                    self.queue.ready.notify_one();
+                }
+            }
+            None => {
                 let dropped = self.stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
                 let mut last = self
                     .last_drop_log
@@ -128,14 +163,24 @@ impl<R: Clone + Send + 'static> BatchWriter<R> {
 
     /// Rows waiting in the queue.
     pub fn depth(&self) -> usize {
-        self.sender.max_capacity() - self.sender.capacity()
+        self.queue
+            .rows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
     }
 
     /// Writes everything queued and stops the task (waits at most `deadline`).
     pub async fn shutdown(&self, deadline: Duration) {
         let (done, wait) = oneshot::channel();
-        let sent = tokio::time::timeout(deadline, self.sender.send(Command::Shutdown(done))).await;
-        if !matches!(sent, Ok(Ok(()))) || tokio::time::timeout(deadline, wait).await.is_err() {
+        *self
+            .queue
+            .shutdown
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(done);
+        self.queue.stopping.store(true, Ordering::SeqCst);
+        self.queue.ready.notify_one();
+        if tokio::time::timeout(deadline, wait).await.is_err() {
             tracing::error!(
                 writer = self.name,
                 "could not flush all records before the shutdown deadline"
@@ -146,47 +191,50 @@ impl<R: Clone + Send + 'static> BatchWriter<R> {
 
 async fn run<R: Clone + Send + 'static>(
     name: &'static str,
-    mut receiver: mpsc::Receiver<Command<R>>,
-    options: WriterOptions,
+    queue: Arc<Queue<R>>,
+    flush_interval: Duration,
     sink: Sink<R>,
     stats: Arc<WriterStats>,
 ) {
-    let mut batch: Vec<R> = Vec::with_capacity(options.max_batch);
-    let mut ticker = tokio::time::interval(options.flush_interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            command = receiver.recv() => match command {
-                Some(Command::Row(row)) => {
-                    stats.queued.fetch_sub(1, Ordering::Relaxed);
-                    batch.push(row);
-                    if batch.len() >= options.max_batch {
-                        flush(name, &sink, &mut batch, &stats, None).await;
-                    }
-                }
-                Some(Command::Shutdown(done)) => {
-                    // Everything submitted before the shutdown command is already ahead of it
-                    // in the channel; drain what raced in after, then write it all.
-                    while let Ok(Command::Row(row)) = receiver.try_recv() {
-                        stats.queued.fetch_sub(1, Ordering::Relaxed);
-                        batch.push(row);
-                    }
-                    let total = batch.len();
-                    flush(name, &sink, &mut batch, &stats, Some(Duration::from_secs(30))).await;
-                    tracing::info!(writer = name, rows = total, "records flushed at shutdown");
-                    let _ = done.send(());
-                    return;
-                }
-                None => {
-                    flush(name, &sink, &mut batch, &stats, Some(Duration::from_secs(30))).await;
-                    return;
-                }
-            },
-            _ = ticker.tick() => {
-                if !batch.is_empty() {
-                    flush(name, &sink, &mut batch, &stats, None).await;
-                }
+            _ = queue.ready.notified() => {}
+            _ = tokio::time::sleep(flush_interval) => {}
+        }
+        let stopping = queue.stopping.load(Ordering::SeqCst);
+        loop {
+            let mut batch = {
+                let mut rows = queue
+                    .rows
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let take = rows.len().min(queue.max_batch);
+                rows.drain(..take).collect::<Vec<R>>()
+            };
+            if batch.is_empty() {
+                break;
             }
+            stats
+                .queued
+                .fetch_sub(batch.len() as u64, Ordering::Relaxed);
+            let give_up = stopping.then_some(Duration::from_secs(30));
+            flush(name, &sink, &mut batch, &stats, give_up).await;
+        }
+        if stopping {
+            tracing::info!(
+                writer = name,
+                written = stats.written.load(Ordering::Relaxed),
+                "records flushed at shutdown"
+            );
+            if let Some(done) = queue
+                .shutdown
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
+            {
+                let _ = done.send(());
+            }
+            return;
         }
     }
 }

@@ -339,3 +339,34 @@ async fn sigterm_mid_load_leaves_exactly_one_row_per_answered_request() {
         );
     }
 }
+
+#[tokio::test]
+async fn passthrough_requests_record_the_usage_they_carry() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gateway, _fake) = gateway_with_storage(&dir, &[]).await;
+    let plain = gateway
+        .post("/p/openai/chat/completions", &chat_body("gpt-4o-mini"))
+        .await;
+    assert_eq!(plain.status(), 200);
+    plain.bytes().await.unwrap();
+    let mut stream = chat_body("gpt-4o-mini");
+    stream["stream"] = json!(true);
+    stream["stream_options"] = json!({"include_usage": true});
+    gateway
+        .post("/p/openai/chat/completions", &stream)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    wait_for_rows(&gateway, 2).await;
+    let log = admin(&gateway, "/usage/log").await;
+    let entries = log["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{log}");
+    for entry in entries {
+        assert_eq!(entry["endpoint"], "/p/openai/chat/completions");
+        assert_eq!(entry["model"], "gpt-4o-mini");
+        assert!(entry["output_tokens"].as_i64().unwrap() > 0, "{entry}");
+        assert_eq!(entry["cost_source"], "catalog");
+    }
+    assert!(entries.iter().any(|e| e["stream"] == true));
+}

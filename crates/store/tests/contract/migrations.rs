@@ -20,21 +20,31 @@ pub async fn connect_twice_is_idempotent(t: &Target) {
 }
 
 pub async fn concurrent_connects_migrate_once(t: &Target) {
-    // Two gateway processes starting at once on one empty database.
-    let (a, b) = tokio::join!(Store::connect(&t.config), Store::connect(&t.config));
-    let (a, b) = (a.unwrap(), b.unwrap());
-    a.insert_usage(&[usage("from-a", T0)]).await.unwrap();
-    b.insert_usage(&[usage("from-b", T0 + 1)]).await.unwrap();
-    assert_eq!(
-        a.usage_summary(&UsageFilter::default())
+    // Gateway processes starting at once on one empty database.
+    let mut starting = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let config = t.config.clone();
+        starting.spawn(async move { Store::connect(&config).await });
+    }
+    let mut stores = Vec::new();
+    while let Some(joined) = starting.join_next().await {
+        stores.push(joined.unwrap().unwrap());
+    }
+    for (i, store) in stores.iter().enumerate() {
+        store
+            .insert_usage(&[usage(&format!("from-{i}"), T0)])
             .await
-            .unwrap()
-            .total_requests,
-        2
-    );
+            .unwrap();
+    }
+    let summary = stores[0]
+        .usage_summary(&UsageFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(summary.total_requests, 4);
     assert_eq!(t.applied_migrations().await, 1);
-    a.close().await;
-    b.close().await;
+    for store in stores {
+        store.close().await;
+    }
 }
 
 pub async fn ping_and_backend_name(t: &Target) {
