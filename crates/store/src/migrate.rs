@@ -22,18 +22,32 @@ use crate::sql::Dialect;
 use crate::store::{Backend, Store};
 
 /// `(version, description, sql)` for SQLite, in order.
-const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "drop usage request_id index",
+        include_str!("../migrations/sqlite/0002_drop_usage_request_id_index.sql"),
+    ),
+];
 
 /// `(version, description, sql)` for PostgreSQL, in order.
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "drop usage request_id index",
+        include_str!("../migrations/postgres/0002_drop_usage_request_id_index.sql"),
+    ),
+];
 
 const SQLITE_ATTEMPTS: u32 = 3;
 

@@ -5,6 +5,9 @@ use gomodel_store::{Store, StoreConfig, StoreError, UsageFilter};
 use crate::fixtures::{T0, usage};
 use crate::harness::Target;
 
+/// How many migrations each backend has; bump with every new `migrations/<backend>/NNNN_*.sql`.
+const LATEST_MIGRATION: i64 = 2;
+
 pub async fn connect_twice_is_idempotent(t: &Target) {
     let first = t.connect().await;
     first.insert_usage(&[usage("u1", T0)]).await.unwrap();
@@ -16,7 +19,7 @@ pub async fn connect_twice_is_idempotent(t: &Target) {
         .await
         .unwrap();
     assert_eq!(page.total, 1, "data survives a reconnect");
-    assert_eq!(t.applied_migrations().await, 1);
+    assert_eq!(t.applied_migrations().await, LATEST_MIGRATION);
 }
 
 pub async fn concurrent_connects_migrate_once(t: &Target) {
@@ -41,7 +44,7 @@ pub async fn concurrent_connects_migrate_once(t: &Target) {
         .await
         .unwrap();
     assert_eq!(summary.total_requests, 4);
-    assert_eq!(t.applied_migrations().await, 1);
+    assert_eq!(t.applied_migrations().await, LATEST_MIGRATION);
     for store in stores {
         store.close().await;
     }
