@@ -75,7 +75,7 @@ pub async fn start(config: &Config) -> Result<(Records, Vec<JoinHandle<()>>), St
     tracing::info!(backend = store.backend(), "storage ready");
     let usage = if records_config.usage_enabled {
         let sink_store = store.clone();
-        let sink: Sink<UsageRow> = Arc::new(move |rows: Vec<UsageRow>| {
+        let sink: Sink<UsageRow> = Arc::new(move |rows: Arc<Vec<UsageRow>>| {
             let store = sink_store.clone();
             Box::pin(async move {
                 store
@@ -97,7 +97,7 @@ pub async fn start(config: &Config) -> Result<(Records, Vec<JoinHandle<()>>), St
     };
     let audit = if records_config.audit_enabled {
         let sink_store = store.clone();
-        let sink: Sink<AuditRow> = Arc::new(move |rows: Vec<AuditRow>| {
+        let sink: Sink<AuditRow> = Arc::new(move |rows: Arc<Vec<AuditRow>>| {
             let store = sink_store.clone();
             Box::pin(async move {
                 store
