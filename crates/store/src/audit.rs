@@ -12,7 +12,7 @@ use crate::filter::{AuditFilter, Where};
 use crate::records::{AuditRow, Page};
 use crate::sql::{Arg, Sql};
 use crate::store::Store;
-use crate::usage::{BATCH_ROWS, count_from_row};
+use crate::usage::count_from_row;
 
 const AUDIT_COLUMNS: &str = "id, request_id, ts_us, duration_ms, requested_model, \
     resolved_model, provider_type, provider_name, status_code, method, path, user_path, stream, \
@@ -68,27 +68,8 @@ fn audit_from_row(r: &dyn RowGet) -> sqlx::Result<AuditRow> {
 impl Store {
     /// Stores audit entries; entries whose id is already stored are skipped.
     pub async fn insert_audit(&self, rows: &[AuditRow]) -> Result<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let statements = rows
-            .chunks(BATCH_ROWS)
-            .map(|chunk| {
-                let mut sql = Sql::new(self.dialect(), "INSERT INTO audit_logs (");
-                sql.push(AUDIT_COLUMNS).push(") VALUES ");
-                for (i, row) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(", ");
-                    }
-                    sql.bind_tuple(audit_values(row));
-                }
-                sql.push(" ON CONFLICT (id) DO NOTHING");
-                sql.one_off()
-            })
-            .collect();
-        self.execute_in_transaction(statements).await?;
-        self.note_rows_written(rows.len()).await;
-        Ok(())
+        self.insert_skipping_existing("audit_logs", AUDIT_COLUMNS, rows, audit_values)
+            .await
     }
 
     /// Matching audit entries, newest first, with the total number of matches.

@@ -13,6 +13,7 @@ use sqlx::{AssertSqlSafe, Postgres, Row, Sqlite};
 use crate::error::Result;
 use crate::sql::{Arg, Sql};
 use crate::store::{Backend, Store};
+use crate::usage::BATCH_ROWS;
 
 /// Typed column access by name, the same for both backends' rows.
 pub(crate) trait RowGet {
@@ -149,6 +150,39 @@ impl Store {
             Backend::Postgres(pool) => pg_query(sql).execute(pool).await?.rows_affected(),
         };
         Ok(affected)
+    }
+
+    /// Inserts `rows` into `table` in multi-row statements of at most [`BATCH_ROWS`], all in
+    /// one transaction. Rows whose id is already stored are skipped, so a writer may retry a
+    /// batch whose first attempt timed out after committing.
+    pub(crate) async fn insert_skipping_existing<R, const N: usize>(
+        &self,
+        table: &str,
+        columns: &str,
+        rows: &[R],
+        values: fn(&R) -> [Arg; N],
+    ) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let statements = rows
+            .chunks(BATCH_ROWS)
+            .map(|chunk| {
+                let mut sql = Sql::new(self.dialect(), "INSERT INTO ");
+                sql.push(table).push(" (").push(columns).push(") VALUES ");
+                for (i, row) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind_tuple(values(row));
+                }
+                sql.push(" ON CONFLICT (id) DO NOTHING");
+                sql.one_off()
+            })
+            .collect();
+        self.execute_in_transaction(statements).await?;
+        self.note_rows_written(rows.len()).await;
+        Ok(())
     }
 
     /// Runs write statements in one transaction (all or nothing); returns the rows affected.

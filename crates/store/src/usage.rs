@@ -97,27 +97,8 @@ pub(crate) fn count_from_row(r: &dyn RowGet) -> sqlx::Result<i64> {
 impl Store {
     /// Stores usage rows; rows whose id is already stored are skipped, so retries are safe.
     pub async fn insert_usage(&self, rows: &[UsageRow]) -> Result<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let statements = rows
-            .chunks(BATCH_ROWS)
-            .map(|chunk| {
-                let mut sql = Sql::new(self.dialect(), "INSERT INTO usage (");
-                sql.push(USAGE_COLUMNS).push(") VALUES ");
-                for (i, row) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(", ");
-                    }
-                    sql.bind_tuple(usage_values(row));
-                }
-                sql.push(" ON CONFLICT (id) DO NOTHING");
-                sql.one_off()
-            })
-            .collect();
-        self.execute_in_transaction(statements).await?;
-        self.note_rows_written(rows.len()).await;
-        Ok(())
+        self.insert_skipping_existing("usage", USAGE_COLUMNS, rows, usage_values)
+            .await
     }
 
     /// Matching usage rows, newest first, with the total number of matches.
