@@ -26,6 +26,9 @@ CHAT = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": 
 KINDS = {
     "chat": {"body": CHAT, "stream": False, "counts": (200, 1200)},
     "stream": {"body": dict(CHAT, stream=True), "stream": True, "counts": (100, 600)},
+    # The same chat requests without usage rows: the difference to "chat" is what one usage row
+    # costs in instructions (building it, the writer, SQLite), free of the VM's noise.
+    "chat_usage_off": {"body": CHAT, "stream": False, "counts": (200, 1200), "env": {"USAGE_ENABLED": "false"}},
 }
 
 
@@ -45,7 +48,8 @@ def instructions(bin_dir, out, kind, count):
     env = {"PORT": str(GATEWAY_PORT), "WORKER_THREADS": "1", "LOG_FORMAT": "json", "LOG_LEVEL": "info",
            "GOMODEL_MASTER_KEY": MASTER_KEY, "GOMODEL_CACHE_DIR": str(out / f"cache-{kind}-{count}"),
            "OPENAI_API_KEY": "sk-bench-provider", "OPENAI_BASE_URL": f"http://127.0.0.1:{FAKE_PORT}/v1",
-           "MODEL_LIST_URL": "", "SQLITE_PATH": str(out / f"gomodel-{kind}-{count}.db")}
+           "MODEL_LIST_URL": "", "SQLITE_PATH": str(out / f"gomodel-{kind}-{count}.db"),
+           **KINDS[kind].get("env", {})}
     argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={profile}", str(bin_dir / "gomodel")]
     gateway = Proc("gateway", argv, env=env, log_path=gateway_log, cwd=str(out))
     try:
@@ -71,6 +75,8 @@ def instructions(bin_dir, out, kind, count):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bin-dir", default=str(ROOT / "target" / "release"))
+    parser.add_argument("--kinds", default=",".join(KINDS), help="comma list of: " + ", ".join(KINDS))
+    parser.add_argument("--no-report", action="store_true", help="print only; keep the recorded results")
     args = parser.parse_args()
     if not shutil.which("valgrind"):
         sys.exit("valgrind is not installed (apt-get install valgrind)")
@@ -82,7 +88,8 @@ def main():
     try:
         if wait_for(f"http://127.0.0.1:{FAKE_PORT}/health", timeout=10) is None:
             sys.exit("fake-upstream did not start")
-        for kind, spec in KINDS.items():
+        for kind in args.kinds.split(","):
+            spec = KINDS[kind]
             n1, n2 = spec["counts"]
             ir1 = instructions(bin_dir, out, kind, n1)
             ir2 = instructions(bin_dir, out, kind, n2)
@@ -91,6 +98,8 @@ def main():
             log(f"{kind}: {per_request:,} instructions per request ({n1}: {ir1:,}; {n2}: {ir2:,})")
     finally:
         fake.stop()
+    if args.no_report:
+        return
     record = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "command": "bench/run --callgrind", "worker_threads": 1, "log_level": "info",
               "stream_chunks": 30, "results": results}

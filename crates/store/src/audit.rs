@@ -178,6 +178,6 @@ impl Store {
 
     /// Deletes audit entries older than `ts_us`; returns how many were deleted.
     pub async fn delete_audit_before(&self, ts_us: i64) -> Result<u64> {
-        self.delete_in_batches("audit_logs", ts_us).await
+        self.delete_in_batches("audit_logs", "id", ts_us).await
     }
 }

@@ -11,7 +11,8 @@ use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{AssertSqlSafe, Postgres, Row, Sqlite};
 
 use crate::error::Result;
-use crate::sql::{Arg, Sql};
+use crate::records::RawJson;
+use crate::sql::{Arg, Dialect, Sql};
 use crate::store::{Backend, Store};
 use crate::usage::BATCH_ROWS;
 
@@ -25,7 +26,7 @@ pub(crate) trait RowGet {
     fn opt_float(&self, col: &str) -> sqlx::Result<Option<f64>>;
     fn boolean(&self, col: &str) -> sqlx::Result<bool>;
     fn json(&self, col: &str) -> sqlx::Result<Value>;
-    fn opt_json(&self, col: &str) -> sqlx::Result<Option<Value>>;
+    fn opt_raw_json(&self, col: &str) -> sqlx::Result<Option<RawJson>>;
 }
 
 macro_rules! impl_row_get {
@@ -55,8 +56,10 @@ macro_rules! impl_row_get {
             fn json(&self, col: &str) -> sqlx::Result<Value> {
                 self.try_get(col)
             }
-            fn opt_json(&self, col: &str) -> sqlx::Result<Option<Value>> {
-                self.try_get(col)
+            fn opt_raw_json(&self, col: &str) -> sqlx::Result<Option<RawJson>> {
+                let raw: Option<sqlx::types::Json<Box<serde_json::value::RawValue>>> =
+                    self.try_get(col)?;
+                Ok(raw.map(|json| RawJson::new(json.0)))
             }
         }
     };
@@ -79,6 +82,7 @@ macro_rules! bind_all {
                 Arg::Text(v) => query.bind(v),
                 Arg::Bool(v) => query.bind(v),
                 Arg::Json(v) => query.bind(v),
+                Arg::RawJson(v) => query.bind(v.map(|raw| sqlx::types::Json(raw.into_raw()))),
             };
         }
         query
@@ -188,24 +192,81 @@ impl Store {
     /// Runs write statements in one transaction (all or nothing); returns the rows affected.
     pub(crate) async fn execute_in_transaction(&self, statements: Vec<Sql>) -> Result<u64> {
         let mut affected = 0;
-        match &self.backend {
-            Backend::Sqlite { writer, .. } => {
-                // IMMEDIATE takes the write lock up front, so another process's writer makes us
-                // wait (busy_timeout) instead of failing the upgrade from a read lock midway.
-                let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-                for sql in statements {
-                    affected += sqlite_query(sql).execute(&mut *tx).await?.rows_affected();
-                }
-                tx.commit().await?;
-            }
-            Backend::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                for sql in statements {
-                    affected += pg_query(sql).execute(&mut *tx).await?.rows_affected();
-                }
-                tx.commit().await?;
-            }
+        let mut tx = self.begin_write().await?;
+        for sql in statements {
+            affected += tx.execute(sql).await?;
         }
+        tx.commit().await?;
         Ok(affected)
+    }
+}
+
+/// One write transaction on whichever backend the store runs, for work that must read its own
+/// writes before committing (a usage batch and the rollups of the rows it really inserted).
+pub(crate) enum WriteTx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl WriteTx {
+    pub(crate) async fn execute(&mut self, sql: Sql) -> Result<u64> {
+        Ok(match self {
+            WriteTx::Sqlite(tx) => sqlite_query(sql).execute(&mut **tx).await?.rows_affected(),
+            WriteTx::Postgres(tx) => pg_query(sql).execute(&mut **tx).await?.rows_affected(),
+        })
+    }
+
+    pub(crate) async fn fetch_all<T>(&mut self, sql: Sql, decode: Decode<T>) -> Result<Vec<T>> {
+        let rows = match self {
+            WriteTx::Sqlite(tx) => sqlite_query(sql)
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|row| decode(row))
+                .collect::<sqlx::Result<Vec<T>>>()?,
+            WriteTx::Postgres(tx) => pg_query(sql)
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|row| decode(row))
+                .collect::<sqlx::Result<Vec<T>>>()?,
+        };
+        Ok(rows)
+    }
+
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            WriteTx::Sqlite(tx) => tx.commit().await?,
+            WriteTx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn rollback(self) -> Result<()> {
+        match self {
+            WriteTx::Sqlite(tx) => tx.rollback().await?,
+            WriteTx::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+
+    pub(crate) fn dialect(&self) -> Dialect {
+        match self {
+            WriteTx::Sqlite(_) => Dialect::Sqlite,
+            WriteTx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+}
+
+impl Store {
+    /// Starts a write transaction (on SQLite `BEGIN IMMEDIATE`, which takes the write lock up
+    /// front so another process's writer makes us wait instead of failing midway).
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
+        Ok(match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                WriteTx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Backend::Postgres(pool) => WriteTx::Postgres(pool.begin().await?),
+        })
     }
 }

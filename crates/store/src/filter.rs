@@ -10,7 +10,7 @@
 //! same on both. `search` is a case-insensitive substring match and scans; combine it with a
 //! time range on large tables.
 
-use crate::sql::{Dialect, Sql, contains_pattern};
+use crate::sql::{Sql, contains_pattern};
 
 /// Filters for usage listings and reports.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,7 +57,7 @@ pub struct AuditFilter {
 pub(crate) struct Where<'a> {
     sql: &'a mut Sql,
     started: bool,
-    /// How the time bounds refer to `ts_us`; see [`Where::time_bounds_not_indexed`].
+    /// The time column: `ts_us`, or `bucket_us` on the rollups.
     ts_column: &'static str,
 }
 
@@ -70,16 +70,14 @@ impl<'a> Where<'a> {
         }
     }
 
-    /// For pages in id order: on SQLite, writes the time bounds as `+ts_us`, SQLite's documented
-    /// way to keep a term from driving index choice. Without stat4 SQLite assumes any range is
-    /// selective, so a month-wide bound made it read and sort the whole month by id for every
-    /// page (0.5 s per page on 1M rows); walking the primary key instead stops after `limit`
-    /// matches (10 ms). PostgreSQL plans from real statistics and keeps the plain column.
-    pub(crate) fn time_bounds_not_indexed(mut self) -> Self {
-        if self.sql.dialect == Dialect::Sqlite {
-            self.ts_column = "+ts_us";
+    /// Conditions on `usage_rollup`, whose rows carry `bucket_us` in place of `ts_us` and the
+    /// same key columns; only valid for filters [`crate::rollup::serves`].
+    pub(crate) fn on_rollup(sql: &'a mut Sql) -> Self {
+        Where {
+            sql,
+            started: false,
+            ts_column: "bucket_us",
         }
-        self
     }
 
     /// Starts the next condition and returns the statement to write it into.
@@ -220,7 +218,7 @@ fn subtree_root(path: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sql::Arg;
+    use crate::sql::{Arg, Dialect};
 
     #[test]
     fn subtree_roots_ignore_trailing_slashes_and_the_root() {

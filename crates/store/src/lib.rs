@@ -23,6 +23,7 @@ mod pricing;
 mod records;
 mod redact;
 mod reports;
+mod rollup;
 mod sql;
 mod stats;
 mod store;
@@ -30,7 +31,7 @@ mod usage;
 
 pub use error::{Result, StoreError};
 pub use filter::{AuditFilter, UsageFilter};
-pub use records::{AuditRow, CostUpdate, Page, PricingOverrideRow, UsageRow};
+pub use records::{AuditRow, CostUpdate, Page, PricingOverrideRow, RawJson, UsageRow};
 pub use redact::redact_url;
 pub use reports::{ModelUsage, UsageBucket, UsageSummary, UserPathUsage};
 pub use store::{Store, StoreConfig};

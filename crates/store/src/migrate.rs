@@ -33,6 +33,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "drop usage request_id index",
         include_str!("../migrations/sqlite/0002_drop_usage_request_id_index.sql"),
     ),
+    (
+        3,
+        "usage rollups",
+        include_str!("../migrations/sqlite/0003_usage_rollup.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` for PostgreSQL, in order.
@@ -46,6 +51,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "drop usage request_id index",
         include_str!("../migrations/postgres/0002_drop_usage_request_id_index.sql"),
+    ),
+    (
+        3,
+        "usage rollups",
+        include_str!("../migrations/postgres/0003_usage_rollup.sql"),
     ),
 ];
 

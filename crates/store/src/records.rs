@@ -5,6 +5,66 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// A JSON document kept as the text it arrived in: a provider's usage object goes from the
+/// response bytes to the database without ever becoming a `Value` tree (building, cloning and
+/// re-serialising that tree was a visible share of the cost of a usage row).
+#[derive(Clone)]
+pub struct RawJson(Box<RawValue>);
+
+impl RawJson {
+    pub fn new(raw: Box<RawValue>) -> Self {
+        RawJson(raw)
+    }
+
+    /// From a parsed value (tests, re-pricing); `None` only if it cannot be serialised.
+    pub fn from_value(value: &Value) -> Option<Self> {
+        serde_json::value::to_raw_value(value).ok().map(RawJson)
+    }
+
+    /// Parses stored text; `None` when it is not JSON.
+    pub fn parse(text: &str) -> Option<Self> {
+        RawValue::from_string(text.to_owned()).ok().map(RawJson)
+    }
+
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    pub fn as_raw(&self) -> &RawValue {
+        &self.0
+    }
+
+    pub fn into_raw(self) -> Box<RawValue> {
+        self.0
+    }
+
+    pub fn to_value(&self) -> Value {
+        serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
+    }
+}
+
+/// Equal when the documents are equal, whatever their spacing or key order (PostgreSQL's
+/// `jsonb` stores a normalised form).
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_value() == other.to_value()
+    }
+}
+
+impl std::fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.get())
+    }
+}
+
+impl Serialize for RawJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
 
 /// One upstream call's token usage and cost (table `usage`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,7 +102,7 @@ pub struct UsageRow {
     pub cache_write_tokens: i64,
     pub reasoning_tokens: i64,
     /// The provider's usage object as received.
-    pub raw_usage: Option<Value>,
+    pub raw_usage: Option<RawJson>,
     /// Costs in USD; `None` when the model has no price (never a fake `0.0`).
     pub input_cost: Option<f64>,
     pub output_cost: Option<f64>,
@@ -93,6 +153,8 @@ pub struct PricingOverrideRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CostUpdate {
     pub id: String,
+    /// The row's `ts_us` (the rollups of its quarter hour are rebuilt).
+    pub ts_us: i64,
     pub input_cost: Option<f64>,
     pub output_cost: Option<f64>,
     pub total_cost: Option<f64>,

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::error::{Result, StoreError};
 use crate::exec::RowGet;
 use crate::filter::{UsageFilter, Where};
+use crate::rollup;
 use crate::sql::Sql;
 use crate::store::Store;
 
@@ -72,21 +73,88 @@ pub struct UserPathUsage {
     pub unpriced_requests: i64,
 }
 
-/// The aggregate columns every report shares. Aliases carry an `a_` prefix so that no alias
-/// shadows a real column inside another expression (SQLite resolves aliases in ORDER BY).
-const AGGREGATES: &str = "COUNT(*) AS a_requests, \
-    CAST(COALESCE(SUM(input_tokens), 0) AS BIGINT) AS a_input_tokens, \
-    CAST(COALESCE(SUM(output_tokens), 0) AS BIGINT) AS a_output_tokens, \
-    CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS a_total_tokens, \
-    CAST(COALESCE(SUM(cached_input_tokens), 0) AS BIGINT) AS a_cached_input_tokens, \
-    CAST(COALESCE(SUM(input_cost), 0) AS DOUBLE PRECISION) AS a_input_cost, \
-    CAST(COALESCE(SUM(output_cost), 0) AS DOUBLE PRECISION) AS a_output_cost, \
-    CAST(COALESCE(SUM(total_cost), 0) AS DOUBLE PRECISION) AS a_total_cost, \
-    COUNT(CASE WHEN cost_source = 'unpriced' OR total_cost IS NULL THEN 1 END) AS a_unpriced";
+/// Where a report reads from: the rollups when they answer the filter exactly (almost always:
+/// the admin API's ranges are whole local days), otherwise the per-request rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Usage,
+    Rollup,
+}
 
-/// Most expensive first; groups with no priced row at all after every priced one (even a $0
-/// one); then the busiest.
-const COST_ORDER: &str = " ORDER BY SUM(total_cost) DESC NULLS LAST, COUNT(*) DESC";
+impl Source {
+    fn for_filter(filter: &UsageFilter) -> Self {
+        if rollup::serves(filter) {
+            Source::Rollup
+        } else {
+            Source::Usage
+        }
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            Source::Usage => " FROM usage",
+            Source::Rollup => " FROM usage_rollup",
+        }
+    }
+
+    fn time_column(self) -> &'static str {
+        match self {
+            Source::Usage => "ts_us",
+            Source::Rollup => "bucket_us",
+        }
+    }
+
+    /// The aggregate columns every report shares. Aliases carry an `a_` prefix so that no
+    /// alias shadows a real column inside another expression (SQLite resolves aliases in ORDER
+    /// BY). Cost sums skip unpriced rows; the casts pin the result types on PostgreSQL.
+    fn aggregates(self) -> &'static str {
+        match self {
+            Source::Usage => {
+                "COUNT(*) AS a_requests, \
+                 CAST(COALESCE(SUM(input_tokens), 0) AS BIGINT) AS a_input_tokens, \
+                 CAST(COALESCE(SUM(output_tokens), 0) AS BIGINT) AS a_output_tokens, \
+                 CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS a_total_tokens, \
+                 CAST(COALESCE(SUM(cached_input_tokens), 0) AS BIGINT) AS a_cached_input_tokens, \
+                 CAST(COALESCE(SUM(input_cost), 0) AS DOUBLE PRECISION) AS a_input_cost, \
+                 CAST(COALESCE(SUM(output_cost), 0) AS DOUBLE PRECISION) AS a_output_cost, \
+                 CAST(COALESCE(SUM(total_cost), 0) AS DOUBLE PRECISION) AS a_total_cost, \
+                 COUNT(CASE WHEN cost_source = 'unpriced' OR total_cost IS NULL THEN 1 END) AS a_unpriced, \
+                 COUNT(CASE WHEN status_code >= 400 THEN 1 END) AS a_errors"
+            }
+            Source::Rollup => {
+                "CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS a_requests, \
+                 CAST(COALESCE(SUM(input_tokens), 0) AS BIGINT) AS a_input_tokens, \
+                 CAST(COALESCE(SUM(output_tokens), 0) AS BIGINT) AS a_output_tokens, \
+                 CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS a_total_tokens, \
+                 CAST(COALESCE(SUM(cached_input_tokens), 0) AS BIGINT) AS a_cached_input_tokens, \
+                 CAST(COALESCE(SUM(input_cost), 0) AS DOUBLE PRECISION) AS a_input_cost, \
+                 CAST(COALESCE(SUM(output_cost), 0) AS DOUBLE PRECISION) AS a_output_cost, \
+                 CAST(COALESCE(SUM(total_cost), 0) AS DOUBLE PRECISION) AS a_total_cost, \
+                 CAST(COALESCE(SUM(unpriced), 0) AS BIGINT) AS a_unpriced, \
+                 CAST(COALESCE(SUM(errors), 0) AS BIGINT) AS a_errors"
+            }
+        }
+    }
+
+    /// Most expensive first; groups with no priced row at all after every priced one (even a
+    /// $0 one); then the busiest.
+    fn cost_order(self) -> &'static str {
+        match self {
+            Source::Usage => " ORDER BY SUM(total_cost) DESC NULLS LAST, COUNT(*) DESC",
+            Source::Rollup => {
+                " ORDER BY CASE WHEN SUM(priced) > 0 THEN SUM(total_cost) END DESC NULLS LAST, \
+                 SUM(requests) DESC"
+            }
+        }
+    }
+
+    fn filter<'a>(self, sql: &'a mut Sql) -> Where<'a> {
+        match self {
+            Source::Usage => Where::new(sql),
+            Source::Rollup => Where::on_rollup(sql),
+        }
+    }
+}
 
 fn summary_from_row(r: &dyn RowGet) -> sqlx::Result<UsageSummary> {
     Ok(UsageSummary {
@@ -148,9 +216,10 @@ fn user_path_usage_from_row(r: &dyn RowGet) -> sqlx::Result<UserPathUsage> {
 impl Store {
     /// Totals over the matching rows (all zero when nothing matches).
     pub async fn usage_summary(&self, filter: &UsageFilter) -> Result<UsageSummary> {
+        let source = Source::for_filter(filter);
         let mut sql = Sql::new(self.dialect(), "SELECT ");
-        sql.push(AGGREGATES).push(" FROM usage");
-        Where::new(&mut sql).usage(filter);
+        sql.push(source.aggregates()).push(source.table());
+        source.filter(&mut sql).usage(filter);
         self.fetch_one(sql, summary_from_row).await
     }
 
@@ -170,43 +239,55 @@ impl Store {
                     "bucket width must be a positive number of seconds, got {bucket_seconds}"
                 ))
             })?;
+        let source = if width_us % rollup::BUCKET_US == 0 {
+            Source::for_filter(filter)
+        } else {
+            Source::Usage
+        };
+        let ts = source.time_column();
         // Floor division that is also right for negative timestamps (`/` and `%` truncate
         // toward zero on both backends).
-        let mut sql = Sql::new(self.dialect(), "SELECT ts_us - ((ts_us % ");
-        sql.bind(width_us)
+        let mut sql = Sql::new(self.dialect(), "SELECT ");
+        sql.push(ts)
+            .push(" - ((")
+            .push(ts)
+            .push(" % ")
+            .bind(width_us)
             .push(" + ")
             .bind(width_us)
             .push(") % ")
             .bind(width_us)
             .push(") AS bucket_start_us, ")
-            .push(AGGREGATES)
-            .push(", COUNT(CASE WHEN status_code >= 400 THEN 1 END) AS a_errors FROM usage");
-        Where::new(&mut sql).usage(filter);
+            .push(source.aggregates())
+            .push(source.table());
+        source.filter(&mut sql).usage(filter);
         sql.push(" GROUP BY 1 ORDER BY 1");
         self.fetch_all(sql, bucket_from_row).await
     }
 
     /// Totals per (provider name, provider type, resolved model), most expensive first.
     pub async fn usage_by_model(&self, filter: &UsageFilter) -> Result<Vec<ModelUsage>> {
+        let source = Source::for_filter(filter);
         let mut sql = Sql::new(
             self.dialect(),
             "SELECT provider_name, provider_type, model, ",
         );
-        sql.push(AGGREGATES).push(" FROM usage");
-        Where::new(&mut sql).usage(filter);
+        sql.push(source.aggregates()).push(source.table());
+        source.filter(&mut sql).usage(filter);
         sql.push(" GROUP BY provider_name, provider_type, model")
-            .push(COST_ORDER)
+            .push(source.cost_order())
             .push(", provider_name, model");
         self.fetch_all(sql, model_usage_from_row).await
     }
 
     /// Totals per exact user path, most expensive first.
     pub async fn usage_by_user_path(&self, filter: &UsageFilter) -> Result<Vec<UserPathUsage>> {
+        let source = Source::for_filter(filter);
         let mut sql = Sql::new(self.dialect(), "SELECT user_path, ");
-        sql.push(AGGREGATES).push(" FROM usage");
-        Where::new(&mut sql).usage(filter);
+        sql.push(source.aggregates()).push(source.table());
+        source.filter(&mut sql).usage(filter);
         sql.push(" GROUP BY user_path")
-            .push(COST_ORDER)
+            .push(source.cost_order())
             .push(", user_path");
         self.fetch_all(sql, user_path_usage_from_row).await
     }

@@ -13,6 +13,8 @@
 
 use serde_json::Value;
 
+use crate::records::RawJson;
+
 /// Which SQL dialect a statement is rendered for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dialect {
@@ -39,6 +41,8 @@ pub(crate) enum Arg {
     Text(Option<String>),
     Bool(bool),
     Json(Option<Value>),
+    /// JSON kept as text (bound as `jsonb` on PostgreSQL, `TEXT` on SQLite).
+    RawJson(Option<RawJson>),
 }
 
 impl From<i64> for Arg {
@@ -92,6 +96,12 @@ impl From<&Option<Value>> for Arg {
     }
 }
 
+impl From<&Option<RawJson>> for Arg {
+    fn from(v: &Option<RawJson>) -> Self {
+        Arg::RawJson(v.clone())
+    }
+}
+
 impl Arg {
     /// PostgreSQL cannot store U+0000 in `text` or `jsonb` and rejects the whole statement, so
     /// one request body containing `"\u0000"` would lose a batch of 500 records. Replace it with
@@ -100,6 +110,11 @@ impl Arg {
         match self {
             Arg::Text(Some(s)) => replace_nul_in(s),
             Arg::Json(Some(v)) => replace_nul_in_json(v),
+            Arg::RawJson(Some(raw)) => {
+                if let Some(clean) = replace_nul_escapes(raw.get()) {
+                    *raw = clean;
+                }
+            }
             _ => {}
         }
     }
@@ -109,6 +124,41 @@ fn replace_nul_in(s: &mut String) {
     if s.contains('\0') {
         *s = s.replace('\0', "\u{FFFD}");
     }
+}
+
+/// JSON text with every `\u0000` escape replaced by `\ufffd`, or `None` when there is none.
+/// Escapes are walked in order so that an escaped backslash followed by `u0000` (`\\u0000`, a
+/// literal backslash and text) is left alone.
+fn replace_nul_escapes(text: &str) -> Option<RawJson> {
+    if !text.contains("\\u0000") {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut replaced = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        if bytes.get(i + 1) == Some(&b'u') && bytes.get(i + 2..i + 6) == Some(b"0000") {
+            out.push_str(&text[copied..i]);
+            out.push_str("\\ufffd");
+            i += 6;
+            copied = i;
+            replaced = true;
+        } else {
+            // Any other escape: skip the backslash and the character it escapes.
+            i += 2;
+        }
+    }
+    if !replaced {
+        return None;
+    }
+    out.push_str(&text[copied.min(text.len())..]);
+    RawJson::parse(&out)
 }
 
 fn replace_nul_in_json(value: &mut Value) {
@@ -162,6 +212,27 @@ impl Sql {
     /// Appends a fixed fragment of SQL (never caller data).
     pub(crate) fn push(&mut self, fragment: &str) -> &mut Self {
         self.text.push_str(fragment);
+        self
+    }
+
+    /// A statement whose text is already complete (placeholders included); its values are
+    /// added with [`Sql::value`]. For hot statements whose text never changes.
+    pub(crate) fn prepared(dialect: Dialect, text: &str, capacity: usize) -> Self {
+        Sql {
+            dialect,
+            text: text.to_owned(),
+            args: Vec::with_capacity(capacity),
+            cached: true,
+        }
+    }
+
+    /// Records the value of the next placeholder already in the text.
+    pub(crate) fn value(&mut self, value: impl Into<Arg>) -> &mut Self {
+        let mut value = value.into();
+        if self.dialect == Dialect::Postgres {
+            value.replace_nul();
+        }
+        self.args.push(value);
         self
     }
 
@@ -240,6 +311,18 @@ mod tests {
         let mut s = Sql::new(Dialect::Sqlite, "");
         s.bind("a\0b");
         assert_eq!(s.args[0], Arg::from("a\0b"), "SQLite keeps it");
+    }
+
+    #[test]
+    fn nul_escapes_in_raw_json_are_replaced_but_escaped_backslashes_are_not() {
+        let raw = RawJson::parse(r#"{"a\u0000":"x\u0000y","b":"\\u0000"}"#);
+        let mut p = Sql::new(Dialect::Postgres, "");
+        p.bind(&raw);
+        let Arg::RawJson(Some(clean)) = &p.args[0] else {
+            unreachable!("bound as raw JSON")
+        };
+        assert_eq!(clean.get(), r#"{"a\ufffd":"x\ufffdy","b":"\\u0000"}"#);
+        assert_eq!(replace_nul_escapes(r#"{"b":"\\u0000"}"#), None);
     }
 
     #[test]

@@ -4,11 +4,14 @@
 //! batch instead of per row) inside one transaction, and `ON CONFLICT (id) DO NOTHING` makes a
 //! retried batch harmless.
 
-use crate::error::Result;
-use crate::exec::RowGet;
+use std::collections::HashSet;
+
+use crate::error::{Result, StoreError};
+use crate::exec::{RowGet, WriteTx};
 use crate::filter::{UsageFilter, Where};
-use crate::records::{CostUpdate, Page, UsageRow};
-use crate::sql::{Arg, Sql};
+use crate::records::{CostUpdate, Page, RawJson, UsageRow};
+use crate::rollup;
+use crate::sql::{Arg, Dialect, Sql};
 use crate::store::Store;
 
 /// Rows per multi-row statement: 500 x 28 values stays far below SQLite's 32,766 and
@@ -80,7 +83,7 @@ pub(crate) fn usage_from_row(r: &dyn RowGet) -> sqlx::Result<UsageRow> {
         cached_input_tokens: r.int("cached_input_tokens")?,
         cache_write_tokens: r.int("cache_write_tokens")?,
         reasoning_tokens: r.int("reasoning_tokens")?,
-        raw_usage: r.opt_json("raw_usage")?,
+        raw_usage: r.opt_raw_json("raw_usage")?,
         input_cost: r.opt_float("input_cost")?,
         output_cost: r.opt_float("output_cost")?,
         total_cost: r.opt_float("total_cost")?,
@@ -90,15 +93,227 @@ pub(crate) fn usage_from_row(r: &dyn RowGet) -> sqlx::Result<UsageRow> {
     })
 }
 
+fn id_from_row(r: &dyn RowGet) -> sqlx::Result<String> {
+    r.text("id")
+}
+
+/// The ids among `rows` that are already stored (looked up by the `(ts_us, id)` key).
+async fn stored_ids(tx: &mut WriteTx, rows: &[UsageRow]) -> Result<HashSet<String>> {
+    let mut stored = HashSet::new();
+    for chunk in rows.chunks(BATCH_ROWS) {
+        let mut sql = Sql::new(tx.dialect(), "SELECT id FROM usage WHERE ");
+        for (i, row) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            sql.push("(ts_us = ")
+                .bind(row.ts_us)
+                .push(" AND id = ")
+                .bind(row.id.as_str())
+                .push(")");
+        }
+        stored.extend(tx.fetch_all(sql.one_off(), id_from_row).await?);
+    }
+    Ok(stored)
+}
+
+/// Rows per insert statement, largest first: a batch is cut into statements of exactly these
+/// sizes, so the same three statement texts serve every batch and stay prepared on each
+/// connection (a one-off 500-row statement was parsed afresh every batch: ~4 µs per row).
+const INSERT_SIZES: [usize; 3] = [64, 8, 1];
+
+/// `INSERT INTO usage (...) VALUES (...) x rows ON CONFLICT DO NOTHING` for the row slice; the
+/// text of each (dialect, size) is built once. On SQLite a row is its key and one JSON
+/// document (see migrations/sqlite/0003); on PostgreSQL it is every column.
+fn insert_statement(dialect: Dialect, rows: &[UsageRow]) -> Result<Sql> {
+    let per_row = match dialect {
+        Dialect::Sqlite => 3,
+        Dialect::Postgres => 27,
+    };
+    let mut sql = Sql::prepared(
+        dialect,
+        &insert_text(dialect, rows.len()),
+        rows.len() * per_row,
+    );
+    for row in rows {
+        match dialect {
+            Dialect::Sqlite => {
+                let details = serde_json::to_string(&Details::of(row)).map_err(|e| {
+                    StoreError::Unsupported(format!("usage row not serialisable: {e}"))
+                })?;
+                sql.value(row.id.as_str()).value(row.ts_us).value(details);
+            }
+            Dialect::Postgres => {
+                for value in usage_values(row) {
+                    sql.value(value);
+                }
+            }
+        }
+    }
+    Ok(sql)
+}
+
+/// Everything of a usage row but its key, as SQLite stores it: one JSON array in
+/// `usage_records.details`, read back by the `usage` view (migrations/sqlite/0003), which
+/// lists the same positions. A tuple struct serialises as an array; `None` becomes `null`.
+#[derive(serde::Serialize)]
+struct Details<'a>(
+    &'a str,             // 0 request_id
+    &'a Option<String>,  // 1 provider_response_id
+    &'a str,             // 2 provider_name
+    &'a str,             // 3 provider_type
+    &'a str,             // 4 requested_model
+    &'a str,             // 5 model
+    &'a str,             // 6 endpoint
+    &'a str,             // 7 user_path
+    bool,                // 8 stream
+    i32,                 // 9 status_code
+    f64,                 // 10 latency_ms
+    Option<f64>,         // 11 ttfb_ms
+    i64,                 // 12 input_tokens
+    i64,                 // 13 output_tokens
+    i64,                 // 14 total_tokens
+    i64,                 // 15 cached_input_tokens
+    i64,                 // 16 cache_write_tokens
+    i64,                 // 17 reasoning_tokens
+    &'a Option<RawJson>, // 18 raw_usage
+    Option<f64>,         // 19 input_cost
+    Option<f64>,         // 20 output_cost
+    Option<f64>,         // 21 total_cost
+    &'a str,             // 22 cost_source
+    &'a Option<String>,  // 23 cost_caveat
+    &'a Option<String>,  // 24 error_code
+);
+
+impl<'a> Details<'a> {
+    fn of(r: &'a UsageRow) -> Self {
+        Details(
+            &r.request_id,
+            &r.provider_response_id,
+            &r.provider_name,
+            &r.provider_type,
+            &r.requested_model,
+            &r.model,
+            &r.endpoint,
+            &r.user_path,
+            r.stream,
+            r.status_code,
+            r.latency_ms,
+            r.ttfb_ms,
+            r.input_tokens,
+            r.output_tokens,
+            r.total_tokens,
+            r.cached_input_tokens,
+            r.cache_write_tokens,
+            r.reasoning_tokens,
+            &r.raw_usage,
+            r.input_cost,
+            r.output_cost,
+            r.total_cost,
+            &r.cost_source,
+            &r.cost_caveat,
+            &r.error_code,
+        )
+    }
+}
+
+/// The table usage rows are written to: `usage` itself on PostgreSQL; on SQLite `usage` is a
+/// view over `usage_records`.
+pub(crate) fn records_table(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => "usage_records",
+        Dialect::Postgres => "usage",
+    }
+}
+
+fn insert_text(dialect: Dialect, rows: usize) -> std::borrow::Cow<'static, str> {
+    use std::sync::OnceLock;
+    static TEXTS: [[OnceLock<String>; INSERT_SIZES.len()]; 2] = [
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+    ];
+    let slot = INSERT_SIZES.iter().position(|&size| size == rows);
+    let (columns, per_row) = match dialect {
+        Dialect::Sqlite => ("id, ts_us, details", 3),
+        Dialect::Postgres => (USAGE_COLUMNS, 27),
+    };
+    let build = || {
+        let mut sql = Sql::new(dialect, "INSERT INTO ");
+        sql.push(records_table(dialect))
+            .push(" (")
+            .push(columns)
+            .push(") VALUES ");
+        for i in 0..rows {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind_tuple(std::iter::repeat_n(Arg::Int(0), per_row));
+        }
+        // No conflict target: the key is `id` on PostgreSQL and `(ts_us, id)` on SQLite.
+        sql.push(" ON CONFLICT DO NOTHING");
+        sql.text
+    };
+    let table = match dialect {
+        Dialect::Sqlite => &TEXTS[0],
+        Dialect::Postgres => &TEXTS[1],
+    };
+    match slot {
+        Some(i) => table[i].get_or_init(build).as_str().into(),
+        // Only the sizes above are ever asked for; any other still works, just uncached.
+        None => build().into(),
+    }
+}
+
 pub(crate) fn count_from_row(r: &dyn RowGet) -> sqlx::Result<i64> {
     r.int("n")
 }
 
 impl Store {
     /// Stores usage rows; rows whose id is already stored are skipped, so retries are safe.
+    /// Each batch also adds its totals to the rollups the reports read (`rollup`), in the same
+    /// transaction and only for the rows it really inserted: when some ids were already stored
+    /// (a retry of a batch whose first attempt committed after all), the transaction is redone
+    /// with the stored ids looked up first.
     pub async fn insert_usage(&self, rows: &[UsageRow]) -> Result<()> {
-        self.insert_skipping_existing("usage", USAGE_COLUMNS, rows, usage_values)
-            .await
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        let inserted = self.insert_usage_rows(&mut tx, rows).await?;
+        if inserted == rows.len() as u64 {
+            for sql in rollup::add(tx.dialect(), rows) {
+                tx.execute(sql).await?;
+            }
+        } else {
+            tx.rollback().await?;
+            tx = self.begin_write().await?;
+            let stored = stored_ids(&mut tx, rows).await?;
+            let new: Vec<&UsageRow> = rows
+                .iter()
+                .filter(|r| !stored.contains(r.id.as_str()))
+                .collect();
+            self.insert_usage_rows(&mut tx, rows).await?;
+            for sql in rollup::add(tx.dialect(), new) {
+                tx.execute(sql).await?;
+            }
+        }
+        tx.commit().await?;
+        self.note_rows_written(rows.len()).await;
+        Ok(())
+    }
+
+    /// Inserts the rows whose id is not stored yet; returns how many that was.
+    async fn insert_usage_rows(&self, tx: &mut WriteTx, rows: &[UsageRow]) -> Result<u64> {
+        let mut inserted = 0;
+        let mut rest = rows;
+        for size in INSERT_SIZES {
+            while rest.len() >= size {
+                let (chunk, tail) = rest.split_at(size);
+                inserted += tx.execute(insert_statement(tx.dialect(), chunk)?).await?;
+                rest = tail;
+            }
+        }
+        Ok(inserted)
     }
 
     /// Matching usage rows, newest first, with the total number of matches.
@@ -108,9 +323,19 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<Page<UsageRow>> {
-        let mut count = Sql::new(self.dialect(), "SELECT COUNT(*) AS n FROM usage");
-        Where::new(&mut count).usage(filter);
-        let total = self.fetch_one(count, count_from_row).await?;
+        // Counting a month of per-request rows is a scan; the rollups hold the same count.
+        let total = if rollup::serves(filter) {
+            let mut count = Sql::new(
+                self.dialect(),
+                "SELECT CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS n FROM usage_rollup",
+            );
+            Where::on_rollup(&mut count).usage(filter);
+            self.fetch_one(count, count_from_row).await?
+        } else {
+            let mut count = Sql::new(self.dialect(), "SELECT COUNT(*) AS n FROM usage");
+            Where::new(&mut count).usage(filter);
+            self.fetch_one(count, count_from_row).await?
+        };
 
         let mut page = Sql::new(self.dialect(), "SELECT ");
         page.push(USAGE_COLUMNS).push(" FROM usage");
@@ -123,41 +348,63 @@ impl Store {
         Ok(Page { items, total })
     }
 
-    /// One page of matching rows in id order, starting after `after_id`: keyset paging, so a
-    /// re-pricing run over millions of rows never re-reads or skips rows as it updates them.
+    /// One page of matching rows in `(ts_us, id)` order, starting after the key `after`: keyset
+    /// paging, so a re-pricing run over millions of rows never re-reads or skips rows as it
+    /// updates them, and each page is one range read of the key (SQLite's primary key,
+    /// PostgreSQL's `usage_ts_id` index).
     pub async fn usage_for_repricing(
         &self,
         filter: &UsageFilter,
-        after_id: Option<&str>,
+        after: Option<(i64, &str)>,
         limit: u32,
     ) -> Result<Vec<UsageRow>> {
         let mut sql = Sql::new(self.dialect(), "SELECT ");
         sql.push(USAGE_COLUMNS).push(" FROM usage");
-        let mut conditions = Where::new(&mut sql).time_bounds_not_indexed();
+        let mut conditions = Where::new(&mut sql);
         conditions.usage(filter);
-        if let Some(after) = after_id {
-            conditions.and().push("id > ").bind(after);
+        if let Some((ts_us, id)) = after {
+            conditions
+                .and()
+                .push("(ts_us, id) > (")
+                .bind(ts_us)
+                .push(", ")
+                .bind(id)
+                .push(")");
         }
-        sql.push(" ORDER BY id LIMIT ").bind(i64::from(limit));
+        sql.push(" ORDER BY ts_us, id LIMIT ")
+            .bind(i64::from(limit));
         self.fetch_all(sql, usage_from_row).await
     }
 
-    /// Replaces the costs of the given rows; returns how many rows were found and updated.
+    /// Replaces the costs of the given rows and rebuilds the rollups of the time they span, in
+    /// one transaction; returns how many rows were found and updated.
     pub async fn update_usage_costs(&self, updates: &[CostUpdate]) -> Result<u64> {
-        if updates.is_empty() {
+        let (Some(from_us), Some(to_us)) = (
+            updates.iter().map(|u| u.ts_us).min(),
+            updates.iter().map(|u| u.ts_us).max(),
+        ) else {
             return Ok(0);
-        }
+        };
         // One UPDATE ... FROM (VALUES ...) per batch; both backends name VALUES columns
         // column1..columnN, which saves a dialect-specific alias list.
         let statements = updates
             .chunks(BATCH_ROWS)
             .map(|chunk| {
-                let mut sql = Sql::new(
-                    self.dialect(),
-                    "UPDATE usage SET input_cost = v.column2, output_cost = v.column3, \
-                     total_cost = v.column4, cost_source = v.column5, cost_caveat = v.column6 \
-                     FROM (VALUES ",
-                );
+                let set = match self.dialect() {
+                    Dialect::Postgres => {
+                        "UPDATE usage SET input_cost = v.column2, output_cost = v.column3, \
+                         total_cost = v.column4, cost_source = v.column5, \
+                         cost_caveat = v.column6 FROM (VALUES "
+                    }
+                    // The costs live in the row's JSON document (generated columns read them).
+                    // Positions of `Details`.
+                    Dialect::Sqlite => {
+                        "UPDATE usage_records SET details = json_set(details, \
+                         '$[19]', v.column2, '$[20]', v.column3, '$[21]', v.column4, \
+                         '$[22]', v.column5, '$[23]', v.column6) FROM (VALUES "
+                    }
+                };
+                let mut sql = Sql::new(self.dialect(), set);
                 for (i, u) in chunk.iter().enumerate() {
                     if i > 0 {
                         sql.push(", ");
@@ -169,27 +416,57 @@ impl Store {
                         u.total_cost.into(),
                         u.cost_source.as_str().into(),
                         (&u.cost_caveat).into(),
+                        u.ts_us.into(),
                     ]);
                 }
-                sql.push(") AS v WHERE usage.id = v.column1");
+                // Matched on the whole key, which is the SQLite table's primary key.
+                let table = records_table(self.dialect());
+                sql.push(") AS v WHERE ")
+                    .push(table)
+                    .push(".ts_us = v.column7 AND ")
+                    .push(table)
+                    .push(".id = v.column1");
                 sql.one_off()
             })
-            .collect();
-        self.execute_in_transaction(statements).await
+            .collect::<Vec<_>>();
+        let mut tx = self.begin_write().await?;
+        let mut updated = 0;
+        for sql in statements {
+            updated += tx.execute(sql).await?;
+        }
+        for sql in rollup::rebuild(tx.dialect(), from_us, to_us) {
+            tx.execute(sql).await?;
+        }
+        tx.commit().await?;
+        Ok(updated)
     }
 
     /// Deletes usage rows older than `ts_us`; returns how many were deleted.
     pub async fn delete_usage_before(&self, ts_us: i64) -> Result<u64> {
-        self.delete_in_batches("usage", ts_us).await
+        let table = records_table(self.dialect());
+        let deleted = self.delete_in_batches(table, "(ts_us, id)", ts_us).await?;
+        self.execute(rollup::delete_before(self.dialect(), ts_us))
+            .await?;
+        Ok(deleted)
     }
 
     /// Deletes rows of `table` with `ts_us` before the cut-off, [`DELETE_BATCH_ROWS`] at a time.
-    pub(crate) async fn delete_in_batches(&self, table: &'static str, ts_us: i64) -> Result<u64> {
+    /// `key` is the table's primary key, so each batch deletes by key lookups.
+    pub(crate) async fn delete_in_batches(
+        &self,
+        table: &'static str,
+        key: &'static str,
+        ts_us: i64,
+    ) -> Result<u64> {
         let mut deleted = 0;
         loop {
             let mut sql = Sql::new(self.dialect(), "DELETE FROM ");
             sql.push(table)
-                .push(" WHERE id IN (SELECT id FROM ")
+                .push(" WHERE ")
+                .push(key)
+                .push(" IN (SELECT ")
+                .push(key.trim_start_matches('(').trim_end_matches(')'))
+                .push(" FROM ")
                 .push(table)
                 .push(" WHERE ts_us < ")
                 .bind(ts_us)

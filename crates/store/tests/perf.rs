@@ -87,7 +87,9 @@ fn row(i: i64, rng: &mut Rng) -> UsageRow {
         cached_input_tokens: input / 4,
         cache_write_tokens: 0,
         reasoning_tokens: 0,
-        raw_usage: Some(serde_json::json!({"prompt_tokens": input, "completion_tokens": output})),
+        raw_usage: gomodel_store::RawJson::from_value(
+            &serde_json::json!({"prompt_tokens": input, "completion_tokens": output}),
+        ),
         input_cost,
         output_cost,
         total_cost: input_cost.zip(output_cost).map(|(a, b)| a + b),
@@ -208,7 +210,7 @@ async fn report(store: &Store) {
     })
     .await;
     timed("usage_for_repricing page (1,000 by id)", || {
-        store.usage_for_repricing(&month, Some("8"), 1_000)
+        store.usage_for_repricing(&month, Some((0, "8")), 1_000)
     })
     .await;
 }

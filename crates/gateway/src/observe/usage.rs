@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use arc_swap::ArcSwap;
 use gomodel_protocol::Usage;
-use gomodel_store::UsageRow;
+use gomodel_store::{RawJson, UsageRow};
 
 use super::pricing::{CostSource, Pricing};
 use super::record::{RecordSnapshot, RequestRecord};
@@ -98,10 +98,7 @@ impl UsageRecorder {
             cached_input_tokens: as_i64(usage.cached_tokens.unwrap_or(0)),
             cache_write_tokens: as_i64(cache_write_tokens(&usage)),
             reasoning_tokens: as_i64(usage.reasoning_tokens.unwrap_or(0)),
-            raw_usage: usage
-                .raw
-                .as_ref()
-                .and_then(|raw| serde_json::from_str(raw.get()).ok()),
+            raw_usage: usage.raw.map(RawJson::new),
             input_cost: cost.input_cost,
             output_cost: cost.output_cost,
             total_cost: cost.total_cost,

@@ -41,6 +41,9 @@ pub struct WriterStats {
 struct Queue<R> {
     rows: std::sync::Mutex<Vec<R>>,
     capacity: usize,
+    /// Rows taken by the writer and not yet written: they count against `capacity`, so the
+    /// queue plus the writer's hands never hold more than `capacity` rows.
+    in_flight: std::sync::atomic::AtomicUsize,
     max_batch: usize,
     /// Wakes the writer early when a full batch is waiting (otherwise it wakes on its timer:
     /// no per-row wake-up, which cost more than the row itself under load).
@@ -95,6 +98,7 @@ impl<R: Send + Sync + 'static> BatchWriter<R> {
         let queue = Arc::new(Queue {
             rows: std::sync::Mutex::new(Vec::with_capacity(options.max_batch)),
             capacity: options.capacity.max(1),
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
             max_batch: options.max_batch.max(1),
             ready: tokio::sync::Notify::new(),
             shutdown: std::sync::Mutex::new(None),
@@ -127,7 +131,7 @@ impl<R: Send + Sync + 'static> BatchWriter<R> {
                 .rows
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if rows.len() >= self.queue.capacity {
+            if rows.len() + self.queue.in_flight.load(Ordering::Relaxed) >= self.queue.capacity {
                 None
             } else {
                 rows.push(row);
@@ -163,13 +167,15 @@ impl<R: Send + Sync + 'static> BatchWriter<R> {
         &self.stats
     }
 
-    /// Rows waiting in the queue.
+    /// Rows not yet written: waiting in the queue or in the writer's current batches.
     pub fn depth(&self) -> usize {
-        self.queue
+        let waiting = self
+            .queue
             .rows
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .len()
+            .len();
+        waiting + self.queue.in_flight.load(Ordering::Relaxed)
     }
 
     /// Writes everything queued and stops the task (waits at most `deadline`).
@@ -205,22 +211,34 @@ async fn run<R: Send + Sync + 'static>(
         }
         let stopping = queue.stopping.load(Ordering::SeqCst);
         loop {
-            let mut batch = {
+            // Take the whole queue in O(1) under the lock (the request threads push into it),
+            // then cut it into batches outside. Draining a batch off the front instead moved
+            // every row still queued, per batch, while holding the lock.
+            let taken = {
                 let mut rows = queue
                     .rows
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let take = rows.len().min(queue.max_batch);
-                rows.drain(..take).collect::<Vec<R>>()
+                queue.in_flight.store(rows.len(), Ordering::Relaxed);
+                std::mem::replace(&mut *rows, Vec::with_capacity(queue.max_batch))
             };
-            if batch.is_empty() {
+            if taken.is_empty() {
                 break;
             }
-            stats
-                .queued
-                .fetch_sub(batch.len() as u64, Ordering::Relaxed);
-            let give_up = stopping.then_some(Duration::from_secs(30));
-            flush(name, &sink, &mut batch, &stats, give_up).await;
+            let mut rows = taken.into_iter();
+            loop {
+                let mut batch: Vec<R> = rows.by_ref().take(queue.max_batch).collect();
+                if batch.is_empty() {
+                    break;
+                }
+                stats
+                    .queued
+                    .fetch_sub(batch.len() as u64, Ordering::Relaxed);
+                let give_up = stopping.then_some(Duration::from_secs(30));
+                let count = batch.len();
+                flush(name, &sink, &mut batch, &stats, give_up).await;
+                queue.in_flight.fetch_sub(count, Ordering::Relaxed);
+            }
         }
         if stopping {
             tracing::info!(

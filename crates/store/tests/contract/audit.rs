@@ -1,6 +1,6 @@
 //! Audit entries: inserts, the filtered log, single entries, conversations, retention.
 
-use gomodel_store::{AuditFilter, AuditRow};
+use gomodel_store::{AuditFilter, AuditRow, RawJson};
 use serde_json::json;
 
 use crate::fixtures::{HOUR, MINUTE, T0, audit};
@@ -290,7 +290,7 @@ pub async fn nul_characters_never_fail_a_batch(t: &Target) {
     };
     store.insert_audit(&[audit("fine", T0), odd]).await.unwrap();
     let usage = gomodel_store::UsageRow {
-        raw_usage: Some(json!({"note\u{0}": "z\u{0}"})),
+        raw_usage: RawJson::from_value(&json!({"note\u{0}": "z\u{0}"})),
         ..crate::fixtures::usage("odd-usage", T0)
     };
     store.insert_usage(&[usage]).await.unwrap();

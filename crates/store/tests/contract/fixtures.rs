@@ -1,6 +1,6 @@
 //! Rows to insert, with every field set to something plausible; cases override what they test.
 
-use gomodel_store::{AuditRow, UsageRow};
+use gomodel_store::{AuditRow, RawJson, UsageRow};
 use serde_json::json;
 
 /// 2025-06-15T12:00:00Z, on a day boundary's quarter-hour grid.
@@ -32,7 +32,7 @@ pub fn usage(id: &str, ts_us: i64) -> UsageRow {
         cached_input_tokens: 10,
         cache_write_tokens: 0,
         reasoning_tokens: 0,
-        raw_usage: Some(json!({"prompt_tokens": 100, "completion_tokens": 20})),
+        raw_usage: RawJson::from_value(&json!({"prompt_tokens": 100, "completion_tokens": 20})),
         input_cost: Some(0.000_015),
         output_cost: Some(0.000_012),
         total_cost: Some(0.000_027),

@@ -60,6 +60,7 @@ contract!(
     reports::buckets_group_by_utc_width,
     reports::by_model_orders_by_cost_then_requests,
     reports::by_user_path_groups_exact_paths,
+    reports::rollups_agree_with_per_request_rows,
     audit::audit_insert_round_trips_and_is_idempotent,
     audit::audit_log_filters_and_pages,
     audit::conversation_follows_response_ids,

@@ -2,7 +2,7 @@
 
 use gomodel_store::{StoreError, UsageFilter, UsageRow, UsageSummary};
 
-use crate::fixtures::{DAY, MINUTE, T0, costing, unpriced, usage};
+use crate::fixtures::{DAY, HOUR, MINUTE, T0, costing, unpriced, usage};
 use crate::harness::Target;
 
 const QUARTER: i64 = 15 * MINUTE;
@@ -273,4 +273,146 @@ pub async fn by_user_path_groups_exact_paths(t: &Target) {
         .map(|g| g.user_path)
         .collect();
     assert_eq!(order, ["/team/alice", "/team", "/team/bob"]);
+}
+
+/// Varied rows across models, user paths, statuses, prices and quarter hours.
+fn varied_rows() -> Vec<UsageRow> {
+    let mut rows = Vec::new();
+    for i in 0..120_i64 {
+        let id = format!("v{i:03}");
+        let ts = T0 - 2 * HOUR + i * 7 * MINUTE + i;
+        let mut row = match i % 4 {
+            0 => unpriced(&id, ts),
+            1 => costing(&id, ts, 0.001 * i as f64),
+            2 => costing(&id, ts, 0.0),
+            _ => usage(&id, ts),
+        };
+        row.model = ["gpt-4o", "claude-sonnet-4", "gemini-2.5-pro"][(i % 3) as usize].into();
+        row.requested_model = if i % 5 == 0 {
+            "smart".into()
+        } else {
+            row.model.clone()
+        };
+        row.provider_name = ["openai", "anthropic", "openai-eu"][(i % 3) as usize].into();
+        row.user_path = ["/", "/team", "/team/alice", "/teamx"][(i % 4) as usize].into();
+        row.status_code = if i % 11 == 0 { 502 } else { 200 };
+        row.input_tokens = i * 3;
+        row.output_tokens = i;
+        row.total_tokens = i * 4;
+        rows.push(row);
+    }
+    rows
+}
+
+/// The reports answer from the quarter-hour rollups when the filter allows and from the
+/// per-request rows otherwise (an off-grid bound, a search); both must give the same answers.
+pub async fn rollups_agree_with_per_request_rows(t: &Target) {
+    let store = t.connect().await;
+    let rows = varied_rows();
+    // In three batches, the middle one retried with a few new rows added (a retry after a
+    // commit whose acknowledgement was lost): nothing may be counted twice.
+    store.insert_usage(&rows[..50]).await.unwrap();
+    store.insert_usage(&rows[40..90]).await.unwrap();
+    store.insert_usage(&rows[40..90]).await.unwrap();
+    store.insert_usage(&rows[90..]).await.unwrap();
+
+    let filters = [
+        UsageFilter::default(),
+        UsageFilter {
+            model: Some("smart".into()),
+            ..Default::default()
+        },
+        UsageFilter {
+            provider: Some("openai".into()),
+            ..Default::default()
+        },
+        UsageFilter {
+            user_path: Some("/team".into()),
+            ..Default::default()
+        },
+        UsageFilter {
+            from_us: Some(T0 - HOUR),
+            to_us: Some(T0 + 3 * HOUR),
+            ..Default::default()
+        },
+    ];
+    for rollup_filter in filters {
+        // One microsecond off the grid forces the per-request table; the range still holds
+        // every row of the rollup filter's range.
+        let row_filter = UsageFilter {
+            from_us: Some(rollup_filter.from_us.unwrap_or(T0 - DAY) - 1),
+            to_us: Some(rollup_filter.to_us.unwrap_or(T0 + DAY) - 1),
+            ..rollup_filter.clone()
+        };
+        let a = store.usage_summary(&rollup_filter).await.unwrap();
+        let b = store.usage_summary(&row_filter).await.unwrap();
+        assert!(a.total_requests > 0, "{rollup_filter:?}");
+        assert_eq!(
+            (
+                a.total_requests,
+                a.input_tokens,
+                a.output_tokens,
+                a.total_tokens,
+                a.unpriced_requests
+            ),
+            (
+                b.total_requests,
+                b.input_tokens,
+                b.output_tokens,
+                b.total_tokens,
+                b.unpriced_requests
+            ),
+            "{rollup_filter:?}"
+        );
+        assert!(close(a.total_cost, b.total_cost), "{a:?} vs {b:?}");
+
+        let a = store.usage_by_model(&rollup_filter).await.unwrap();
+        let b = store.usage_by_model(&row_filter).await.unwrap();
+        let key = |m: &gomodel_store::ModelUsage| {
+            (
+                m.provider_name.clone(),
+                m.model.clone(),
+                m.requests,
+                m.total_tokens,
+                m.unpriced_requests,
+            )
+        };
+        assert_eq!(
+            a.iter().map(key).collect::<Vec<_>>(),
+            b.iter().map(key).collect::<Vec<_>>(),
+            "same groups in the same order"
+        );
+
+        let a = store.usage_by_user_path(&rollup_filter).await.unwrap();
+        let b = store.usage_by_user_path(&row_filter).await.unwrap();
+        let key =
+            |u: &gomodel_store::UserPathUsage| (u.user_path.clone(), u.requests, u.total_tokens);
+        assert_eq!(
+            a.iter().map(key).collect::<Vec<_>>(),
+            b.iter().map(key).collect::<Vec<_>>()
+        );
+
+        let a = store.usage_buckets(&rollup_filter, 3600).await.unwrap();
+        let b = store.usage_buckets(&row_filter, 3600).await.unwrap();
+        let key = |u: &gomodel_store::UsageBucket| {
+            (u.bucket_start_us, u.requests, u.errors, u.total_tokens)
+        };
+        assert_eq!(
+            a.iter().map(key).collect::<Vec<_>>(),
+            b.iter().map(key).collect::<Vec<_>>()
+        );
+
+        let a = store.usage_log(&rollup_filter, 5, 0).await.unwrap();
+        let b = store.usage_log(&row_filter, 5, 0).await.unwrap();
+        assert_eq!(
+            a.total, b.total,
+            "the log's total comes from the rollups too"
+        );
+    }
+
+    // Retention drops the rollups of the quarter hours it emptied.
+    store.delete_usage_before(T0).await.unwrap();
+    let all = store.usage_summary(&UsageFilter::default()).await.unwrap();
+    let remaining = rows.iter().filter(|r| r.ts_us >= T0).count() as i64;
+    assert_eq!(all.total_requests, remaining);
 }

@@ -1,6 +1,6 @@
 //! Usage rows: inserts, the log, filters, re-pricing and retention.
 
-use gomodel_store::{CostUpdate, UsageFilter, UsageRow};
+use gomodel_store::{CostUpdate, RawJson, UsageFilter, UsageRow};
 use serde_json::json;
 
 use crate::fixtures::{HOUR, MINUTE, T0, unpriced, usage};
@@ -17,7 +17,9 @@ pub async fn insert_round_trips_and_reinsert_is_idempotent(t: &Target) {
         status_code: 502,
         error_code: Some("upstream_error".into()),
         cost_caveat: Some("tiered pricing approximated".into()),
-        raw_usage: Some(json!({"input_tokens": 7, "nested": {"a": [1, 2.5, null, "x"]}})),
+        raw_usage: RawJson::from_value(
+            &json!({"input_tokens": 7, "nested": {"a": [1, 2.5, null, "x"]}}),
+        ),
         user_path: "/team/alice".into(),
         reasoning_tokens: 9,
         cache_write_tokens: 3,
@@ -265,17 +267,17 @@ pub async fn repricing_pages_by_id_and_updates_costs(t: &Target) {
         ..Default::default()
     };
     let mut seen = Vec::new();
-    let mut after: Option<String> = None;
+    let mut after: Option<(i64, String)> = None;
     loop {
         let page = store
-            .usage_for_repricing(&filter, after.as_deref(), 3)
+            .usage_for_repricing(&filter, after.as_ref().map(|(t, i)| (*t, i.as_str())), 3)
             .await
             .unwrap();
         if page.is_empty() {
             break;
         }
         assert!(page.len() <= 3);
-        after = page.last().map(|r| r.id.clone());
+        after = page.last().map(|r| (r.ts_us, r.id.clone()));
         seen.extend(page.into_iter().map(|r| r.id));
     }
     assert_eq!(seen, ["id0", "id1", "id2", "id3", "id4", "id5", "id6"]);
@@ -283,6 +285,7 @@ pub async fn repricing_pages_by_id_and_updates_costs(t: &Target) {
     let updates = vec![
         CostUpdate {
             id: "id1".into(),
+            ts_us: T0 + 1,
             input_cost: Some(0.5),
             output_cost: Some(0.25),
             total_cost: Some(0.75),
@@ -291,6 +294,7 @@ pub async fn repricing_pages_by_id_and_updates_costs(t: &Target) {
         },
         CostUpdate {
             id: "id2".into(),
+            ts_us: T0 + 2,
             input_cost: Some(1.0),
             output_cost: None,
             total_cost: None,
@@ -299,6 +303,7 @@ pub async fn repricing_pages_by_id_and_updates_costs(t: &Target) {
         },
         CostUpdate {
             id: "missing".into(),
+            ts_us: T0,
             input_cost: Some(9.0),
             output_cost: Some(9.0),
             total_cost: Some(18.0),
@@ -309,8 +314,15 @@ pub async fn repricing_pages_by_id_and_updates_costs(t: &Target) {
     assert_eq!(store.update_usage_costs(&updates).await.unwrap(), 2);
     assert_eq!(store.update_usage_costs(&[]).await.unwrap(), 0);
 
+    // The reports (served from the rollups) see the new costs at once.
+    let summary = store.usage_summary(&UsageFilter::default()).await.unwrap();
+    assert_eq!(summary.total_requests, 8);
+    assert_eq!(summary.total_cost, 0.75);
+    assert_eq!(summary.input_cost, 1.5, "id2 keeps its input cost");
+    assert_eq!(summary.unpriced_requests, 7);
+
     let page = store
-        .usage_for_repricing(&UsageFilter::default(), Some("id0"), 2)
+        .usage_for_repricing(&UsageFilter::default(), Some((T0, "id0")), 2)
         .await
         .unwrap();
     assert_eq!(ids(&page), ["id1", "id2"]);

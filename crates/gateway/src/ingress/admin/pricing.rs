@@ -147,17 +147,21 @@ pub async fn recalculate(
     };
     let store = store(&state)?;
     let pricing = state.pricing();
-    let mut after: Option<String> = None;
+    let mut after: Option<(i64, String)> = None;
     let mut updated = 0u64;
     loop {
         let rows = store
-            .usage_for_repricing(&filter, after.as_deref(), 500)
+            .usage_for_repricing(
+                &filter,
+                after.as_ref().map(|(ts, id)| (*ts, id.as_str())),
+                500,
+            )
             .await
             .map_err(store_error)?;
         let Some(last) = rows.last() else {
             break;
         };
-        after = Some(last.id.clone());
+        after = Some((last.ts_us, last.id.clone()));
         let updates: Vec<CostUpdate> = rows
             .iter()
             .map(|row| {
@@ -167,14 +171,12 @@ pub async fn recalculate(
                     total_tokens: row.total_tokens.max(0) as u64,
                     cached_tokens: Some(row.cached_input_tokens.max(0) as u64),
                     reasoning_tokens: Some(row.reasoning_tokens.max(0) as u64),
-                    raw: row
-                        .raw_usage
-                        .as_ref()
-                        .and_then(|v| serde_json::value::to_raw_value(v).ok()),
+                    raw: row.raw_usage.as_ref().map(|raw| raw.as_raw().to_owned()),
                 };
                 let cost = pricing.cost(&row.provider_name, &row.provider_type, &row.model, &usage);
                 CostUpdate {
                     id: row.id.clone(),
+                    ts_us: row.ts_us,
                     input_cost: cost.input_cost,
                     output_cost: cost.output_cost,
                     total_cost: cost.total_cost,
