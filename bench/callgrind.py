@@ -49,6 +49,9 @@ def instructions(bin_dir, out, kind, count):
            "GOMODEL_MASTER_KEY": MASTER_KEY, "GOMODEL_CACHE_DIR": str(out / f"cache-{kind}-{count}"),
            "OPENAI_API_KEY": "sk-bench-provider", "OPENAI_BASE_URL": f"http://127.0.0.1:{FAKE_PORT}/v1",
            "MODEL_LIST_URL": "", "SQLITE_PATH": str(out / f"gomodel-{kind}-{count}.db"),
+           # Usage rows are written in full batches at shutdown rather than on a 5-second timer,
+           # whose batch sizes would depend on how fast valgrind ran: the count must not.
+           "USAGE_FLUSH_INTERVAL": "1h", "USAGE_BUFFER_SIZE": "100000",
            **KINDS[kind].get("env", {})}
     argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={profile}", str(bin_dir / "gomodel")]
     gateway = Proc("gateway", argv, env=env, log_path=gateway_log, cwd=str(out))

@@ -9,28 +9,28 @@
 //! a handful of upserts per batch instead of index entries per row.
 //!
 //! Correctness rules:
-//! - Only rows the batch really inserted are added (the insert returns their ids), so a retried
-//!   batch whose first attempt did commit adds nothing twice.
+//! - Only rows the batch really inserted are added: when the insert stored fewer rows than it
+//!   was given (a retry of a batch whose first attempt did commit), the transaction is redone
+//!   with the already-stored ids looked up first, so nothing is added twice.
 //! - Quarter hours (epoch-aligned) are the bucket because every time zone's offset is a whole
 //!   number of quarter hours: local days, weeks and months are unions of buckets. A filter whose
 //!   bounds are not on a bucket edge, or that searches substrings (request ids are not in the
 //!   rollup), is answered from the per-request table instead ([`serves`]).
 //! - Re-pricing rewrites costs of stored rows; it then rebuilds the rollups of the buckets it
 //!   touched from the per-request rows, in the same transaction ([`rebuild`]).
+//! - Retention deletes rows and rollups before the same quarter-hour edge.
 //! - Cost sums skip unpriced rows and `priced` counts the rows that had a cost, so a group with
 //!   no priced row still reads as "no cost" rather than `$0` when ordering.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::filter::UsageFilter;
 use crate::records::UsageRow;
-use crate::sql::{Dialect, Sql};
+use crate::sql::{Arg, Dialect, Sql};
 
 /// Bucket width: 15 minutes, in microseconds.
 pub(crate) const BUCKET_US: i64 = 900 * 1_000_000;
-
-/// Rollup rows per upsert statement (17 values each, well inside both parameter limits).
-const UPSERT_ROWS: usize = 500;
 
 const KEY_COLUMNS: &str =
     "bucket_us, provider_name, provider_type, model, requested_model, user_path";
@@ -61,15 +61,30 @@ pub(crate) fn serves(filter: &UsageFilter) -> bool {
     !searching && on_edge(filter.from_us) && on_edge(filter.to_us)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct Key<'a> {
     bucket_us: i64,
-    provider_name: &'a str,
-    provider_type: &'a str,
-    model: &'a str,
-    requested_model: &'a str,
-    user_path: &'a str,
+    provider_name: Cow<'a, str>,
+    provider_type: Cow<'a, str>,
+    model: Cow<'a, str>,
+    requested_model: Cow<'a, str>,
+    user_path: Cow<'a, str>,
 }
+
+/// A key column as the database will store it: PostgreSQL gets U+FFFD for U+0000 (see
+/// `Arg::replace_nul`), so two spellings that store alike must group alike, or one upsert would
+/// carry the same key twice, which PostgreSQL refuses.
+fn stored_text(dialect: Dialect, text: &str) -> Cow<'_, str> {
+    if dialect == Dialect::Postgres && text.contains('\0') {
+        Cow::Owned(text.replace('\0', "\u{FFFD}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Token counts above this per row are clamped in the rollups: a provider reporting absurd
+/// counts must not overflow a BIGINT sum and fail every later batch.
+const MAX_TOKENS_PER_ROW: i64 = 1_000_000_000_000;
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Totals {
@@ -92,12 +107,11 @@ impl Totals {
         self.errors += i64::from(row.status_code >= 400);
         self.unpriced += i64::from(row.cost_source == "unpriced" || row.total_cost.is_none());
         self.priced += i64::from(row.total_cost.is_some());
-        self.input_tokens = self.input_tokens.saturating_add(row.input_tokens);
-        self.output_tokens = self.output_tokens.saturating_add(row.output_tokens);
-        self.total_tokens = self.total_tokens.saturating_add(row.total_tokens);
-        self.cached_input_tokens = self
-            .cached_input_tokens
-            .saturating_add(row.cached_input_tokens);
+        let clamp = |tokens: i64| tokens.clamp(0, MAX_TOKENS_PER_ROW);
+        self.input_tokens += clamp(row.input_tokens);
+        self.output_tokens += clamp(row.output_tokens);
+        self.total_tokens += clamp(row.total_tokens);
+        self.cached_input_tokens += clamp(row.cached_input_tokens);
         self.input_cost += row.input_cost.unwrap_or(0.0);
         self.output_cost += row.output_cost.unwrap_or(0.0);
         self.total_cost += row.total_cost.unwrap_or(0.0);
@@ -110,37 +124,46 @@ pub(crate) fn add<'a>(dialect: Dialect, rows: impl IntoIterator<Item = &'a Usage
     for row in rows {
         let key = Key {
             bucket_us: bucket_start(row.ts_us),
-            provider_name: &row.provider_name,
-            provider_type: &row.provider_type,
-            model: &row.model,
-            requested_model: &row.requested_model,
-            user_path: &row.user_path,
+            provider_name: stored_text(dialect, &row.provider_name),
+            provider_type: stored_text(dialect, &row.provider_type),
+            model: stored_text(dialect, &row.model),
+            requested_model: stored_text(dialect, &row.requested_model),
+            user_path: stored_text(dialect, &row.user_path),
         };
         groups.entry(key).or_default().add(row);
     }
-    let groups: Vec<(Key<'a>, Totals)> = groups.into_iter().collect();
-    groups
-        .chunks(UPSERT_ROWS)
-        .map(|chunk| upsert(dialect, chunk))
-        .collect()
+    // Sorted, so concurrent gateways on one PostgreSQL lock shared rollup rows in the same order
+    // (in hash order, two batches touching the same rows could deadlock each other).
+    let mut groups: Vec<(Key<'a>, Totals)> = groups.into_iter().collect();
+    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut statements = Vec::new();
+    let mut rest = groups.as_slice();
+    for (slot, size) in UPSERT_SIZES.iter().enumerate() {
+        while rest.len() >= *size {
+            let (chunk, tail) = rest.split_at(*size);
+            statements.push(upsert(dialect, slot, chunk));
+            rest = tail;
+        }
+    }
+    statements
 }
+
+/// Groups per upsert statement, largest first: a batch's groups are cut into statements of
+/// exactly these sizes so the same few texts stay prepared on each connection.
+const UPSERT_SIZES: [usize; 3] = [32, 4, 1];
 
 /// `INSERT ... ON CONFLICT DO UPDATE` adding each group's totals to its stored row. Each key
 /// appears once per statement (PostgreSQL refuses to update one row twice in a statement).
-fn upsert(dialect: Dialect, groups: &[(Key<'_>, Totals)]) -> Sql {
-    let mut sql = Sql::new(dialect, "INSERT INTO usage_rollup (");
-    sql.push(COLUMNS).push(") VALUES ");
-    for (i, (key, t)) in groups.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind_tuple([
+fn upsert(dialect: Dialect, slot: usize, groups: &[(Key<'_>, Totals)]) -> Sql {
+    let mut sql = Sql::prepared(dialect, upsert_text(dialect, slot), groups.len() * 17);
+    for (key, t) in groups {
+        let values: [Arg; 17] = [
             key.bucket_us.into(),
-            key.provider_name.into(),
-            key.provider_type.into(),
-            key.model.into(),
-            key.requested_model.into(),
-            key.user_path.into(),
+            key.provider_name.as_ref().into(),
+            key.provider_type.as_ref().into(),
+            key.model.as_ref().into(),
+            key.requested_model.as_ref().into(),
+            key.user_path.as_ref().into(),
             t.requests.into(),
             t.errors.into(),
             t.unpriced.into(),
@@ -152,72 +175,113 @@ fn upsert(dialect: Dialect, groups: &[(Key<'_>, Totals)]) -> Sql {
             t.input_cost.into(),
             t.output_cost.into(),
             t.total_cost.into(),
-        ]);
-    }
-    sql.push(" ON CONFLICT (")
-        .push(KEY_COLUMNS)
-        .push(") DO UPDATE SET ");
-    const SUMMED: [&str; 11] = [
-        "requests",
-        "errors",
-        "unpriced",
-        "priced",
-        "input_tokens",
-        "output_tokens",
-        "total_tokens",
-        "cached_input_tokens",
-        "input_cost",
-        "output_cost",
-        "total_cost",
-    ];
-    for (i, column) in SUMMED.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
+        ];
+        for value in values {
+            sql.value(value);
         }
-        sql.push(column)
-            .push(" = usage_rollup.")
-            .push(column)
-            .push(" + excluded.")
-            .push(column);
     }
-    sql.one_off()
+    sql
 }
 
-/// Statements that recompute the rollups of every bucket overlapping `[from_us, to_us]` from the
-/// per-request rows. On PostgreSQL the rollup table is locked against concurrent writers first:
-/// a writer's batch that commits before the lock is counted by the recomputation, and one that
-/// commits after adds its totals on top of it, so nothing is counted twice or lost.
-pub(crate) fn rebuild(dialect: Dialect, from_us: i64, to_us: i64) -> Vec<Sql> {
-    let start = bucket_start(from_us);
-    let end = bucket_start(to_us).saturating_add(BUCKET_US);
-    let mut statements = Vec::with_capacity(3);
-    if dialect == Dialect::Postgres {
+/// The upsert text for `UPSERT_SIZES[slot]` groups, built once per dialect.
+fn upsert_text(dialect: Dialect, slot: usize) -> &'static str {
+    use std::sync::OnceLock;
+    static TEXTS: [[OnceLock<String>; UPSERT_SIZES.len()]; 2] = [
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+    ];
+    let table = match dialect {
+        Dialect::Sqlite => &TEXTS[0],
+        Dialect::Postgres => &TEXTS[1],
+    };
+    table[slot].get_or_init(|| {
+        let mut sql = Sql::new(dialect, "INSERT INTO usage_rollup (");
+        sql.push(COLUMNS).push(") VALUES ");
+        for i in 0..UPSERT_SIZES[slot] {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind_tuple(std::iter::repeat_n(Arg::Int(0), 17));
+        }
+        sql.push(" ON CONFLICT (")
+            .push(KEY_COLUMNS)
+            .push(") DO UPDATE SET ");
+        const SUMMED: [&str; 11] = [
+            "requests",
+            "errors",
+            "unpriced",
+            "priced",
+            "input_tokens",
+            "output_tokens",
+            "total_tokens",
+            "cached_input_tokens",
+            "input_cost",
+            "output_cost",
+            "total_cost",
+        ];
+        for (i, column) in SUMMED.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push(column)
+                .push(" = usage_rollup.")
+                .push(column)
+                .push(" + excluded.")
+                .push(column);
+        }
+        sql.text
+    })
+}
+
+/// Statements that recompute, from the per-request rows, the rollups of the quarter hours that
+/// hold `timestamps` (adjacent quarter hours merged into one range; a page of re-priced rows
+/// with a narrow filter may span months, and only the quarter hours it touched are redone). On
+/// PostgreSQL the rollup table is locked against concurrent writers first: a writer's batch
+/// that commits before the lock is counted by the recomputation, one that commits after adds
+/// its totals on top of it, so nothing is counted twice or lost.
+pub(crate) fn rebuild(dialect: Dialect, timestamps: impl IntoIterator<Item = i64>) -> Vec<Sql> {
+    let mut buckets: Vec<i64> = timestamps.into_iter().map(bucket_start).collect();
+    buckets.sort_unstable();
+    buckets.dedup();
+    let mut ranges: Vec<(i64, i64)> = Vec::new();
+    for bucket in buckets {
+        let end = bucket.saturating_add(BUCKET_US);
+        match ranges.last_mut() {
+            Some(last) if last.1 == bucket => last.1 = end,
+            _ => ranges.push((bucket, end)),
+        }
+    }
+    let mut statements = Vec::with_capacity(1 + 2 * ranges.len());
+    if dialect == Dialect::Postgres && !ranges.is_empty() {
         statements.push(Sql::new(
             dialect,
             "LOCK TABLE usage_rollup IN SHARE ROW EXCLUSIVE MODE",
         ));
     }
-    let mut delete = Sql::new(dialect, "DELETE FROM usage_rollup WHERE bucket_us >= ");
-    delete.bind(start).push(" AND bucket_us < ").bind(end);
-    statements.push(delete);
+    for (start, end) in ranges {
+        let mut delete = Sql::new(dialect, "DELETE FROM usage_rollup WHERE bucket_us >= ");
+        delete.bind(start).push(" AND bucket_us < ").bind(end);
+        statements.push(delete);
 
-    let mut insert = Sql::new(dialect, "INSERT INTO usage_rollup (");
-    insert
-        .push(COLUMNS)
-        .push(") SELECT ")
-        .push(&bucket_expression("ts_us"))
-        .push(", provider_name, provider_type, model, requested_model, user_path, ")
-        .push(FROM_USAGE)
-        .push(" FROM usage WHERE ts_us >= ")
-        .bind(start)
-        .push(" AND ts_us < ")
-        .bind(end)
-        .push(" GROUP BY 1, 2, 3, 4, 5, 6");
-    statements.push(insert);
+        let mut insert = Sql::new(dialect, "INSERT INTO usage_rollup (");
+        insert
+            .push(COLUMNS)
+            .push(") SELECT ")
+            .push(&bucket_expression("ts_us"))
+            .push(", provider_name, provider_type, model, requested_model, user_path, ")
+            .push(FROM_USAGE)
+            .push(" FROM usage WHERE ts_us >= ")
+            .bind(start)
+            .push(" AND ts_us < ")
+            .bind(end)
+            .push(" GROUP BY 1, 2, 3, 4, 5, 6");
+        statements.push(insert);
+    }
     statements
 }
 
-/// Deletes the rollups of buckets that end at or before `ts_us` (retention).
+/// Deletes the rollups of buckets that end at or before `ts_us` (retention; the caller deletes
+/// the rows before the same quarter-hour edge, so rows and rollups stay in step).
 pub(crate) fn delete_before(dialect: Dialect, ts_us: i64) -> Sql {
     let mut sql = Sql::new(dialect, "DELETE FROM usage_rollup WHERE bucket_us < ");
     sql.bind(bucket_start(ts_us));

@@ -110,9 +110,18 @@ impl Arg {
         match self {
             Arg::Text(Some(s)) => replace_nul_in(s),
             Arg::Json(Some(v)) => replace_nul_in_json(v),
-            Arg::RawJson(Some(raw)) => {
-                if let Some(clean) = replace_nul_escapes(raw.get()) {
-                    *raw = clean;
+            Arg::RawJson(slot @ Some(_)) => {
+                let Some(raw) = slot.as_ref() else { return };
+                // jsonb also refuses an unpaired surrogate escape, which the raw text may carry
+                // (it was never decoded); such a document is not stored rather than failing
+                // the batch it is in.
+                let text = raw.get();
+                if (text.contains("\\ud") || text.contains("\\uD"))
+                    && serde_json::from_str::<Value>(text).is_err()
+                {
+                    *slot = None;
+                } else if let Some(clean) = replace_nul_escapes(text) {
+                    *slot = Some(clean);
                 }
             }
             _ => {}
@@ -323,6 +332,19 @@ mod tests {
         };
         assert_eq!(clean.get(), r#"{"a\ufffd":"x\ufffdy","b":"\\u0000"}"#);
         assert_eq!(replace_nul_escapes(r#"{"b":"\\u0000"}"#), None);
+
+        let lone = RawJson::parse(r#"{"a":"\ud800"}"#);
+        let mut p = Sql::new(Dialect::Postgres, "");
+        p.bind(&lone);
+        assert_eq!(
+            p.args[0],
+            Arg::RawJson(None),
+            "an unpaired surrogate is not stored"
+        );
+        let pair = RawJson::parse(r#"{"a":"\ud83d\ude00"}"#);
+        let mut p = Sql::new(Dialect::Postgres, "");
+        p.bind(&pair);
+        assert_eq!(p.args[0], Arg::RawJson(pair));
     }
 
     #[test]

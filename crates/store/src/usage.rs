@@ -287,11 +287,9 @@ impl Store {
         } else {
             tx.rollback().await?;
             tx = self.begin_write().await?;
-            let stored = stored_ids(&mut tx, rows).await?;
-            let new: Vec<&UsageRow> = rows
-                .iter()
-                .filter(|r| !stored.contains(r.id.as_str()))
-                .collect();
+            let mut seen = stored_ids(&mut tx, rows).await?;
+            // New rows only, each id once (the insert skips a repeated id within the batch too).
+            let new: Vec<&UsageRow> = rows.iter().filter(|r| seen.insert(r.id.clone())).collect();
             self.insert_usage_rows(&mut tx, rows).await?;
             for sql in rollup::add(tx.dialect(), new) {
                 tx.execute(sql).await?;
@@ -379,12 +377,9 @@ impl Store {
     /// Replaces the costs of the given rows and rebuilds the rollups of the time they span, in
     /// one transaction; returns how many rows were found and updated.
     pub async fn update_usage_costs(&self, updates: &[CostUpdate]) -> Result<u64> {
-        let (Some(from_us), Some(to_us)) = (
-            updates.iter().map(|u| u.ts_us).min(),
-            updates.iter().map(|u| u.ts_us).max(),
-        ) else {
+        if updates.is_empty() {
             return Ok(0);
-        };
+        }
         // One UPDATE ... FROM (VALUES ...) per batch; both backends name VALUES columns
         // column1..columnN, which saves a dialect-specific alias list.
         let statements = updates
@@ -434,7 +429,7 @@ impl Store {
         for sql in statements {
             updated += tx.execute(sql).await?;
         }
-        for sql in rollup::rebuild(tx.dialect(), from_us, to_us) {
+        for sql in rollup::rebuild(tx.dialect(), updates.iter().map(|u| u.ts_us)) {
             tx.execute(sql).await?;
         }
         tx.commit().await?;
@@ -442,7 +437,11 @@ impl Store {
     }
 
     /// Deletes usage rows older than `ts_us`; returns how many were deleted.
+    /// The cut-off is rounded down to a quarter hour, the rollups' grain, so that rows and
+    /// rollups are deleted in step (a retention cut-off is a day count; 15 minutes more history
+    /// is harmless).
     pub async fn delete_usage_before(&self, ts_us: i64) -> Result<u64> {
+        let ts_us = rollup::bucket_start(ts_us);
         let table = records_table(self.dialect());
         let deleted = self.delete_in_batches(table, "(ts_us, id)", ts_us).await?;
         self.execute(rollup::delete_before(self.dialect(), ts_us))

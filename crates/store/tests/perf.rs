@@ -209,7 +209,7 @@ async fn report(store: &Store) {
         store.usage_log(&search, 50, 0)
     })
     .await;
-    timed("usage_for_repricing page (1,000 by id)", || {
+    timed("usage_for_repricing page (1,000 by key)", || {
         store.usage_for_repricing(&month, Some((0, "8")), 1_000)
     })
     .await;
@@ -238,52 +238,42 @@ async fn sqlite_one_million_rows() {
     explain_sqlite(&path).await;
 }
 
-/// The plans SQLite (the bundled build the store uses) picks for the report queries, written out
-/// with literal values; they mirror the statements in src/reports.rs and src/usage.rs.
+/// The plans SQLite (the bundled build the store uses) picks for the report and log queries,
+/// written out with literal values; they mirror the statements in src/reports.rs and
+/// src/usage.rs (`usage` is a view over `usage_records` on SQLite).
 async fn explain_sqlite(path: &std::path::Path) {
     let (from, to) = (START, START + SPAN);
     let day = to - DAY_US;
-    let aggregates = "COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(total_tokens), \
+    let aggregates = "SUM(requests), SUM(input_tokens), SUM(output_tokens), SUM(total_tokens), \
         SUM(cached_input_tokens), SUM(input_cost), SUM(output_cost), SUM(total_cost), \
-        COUNT(CASE WHEN cost_source = 'unpriced' OR total_cost IS NULL THEN 1 END)";
+        SUM(unpriced), SUM(errors)";
+    let rollup_range = format!("bucket_us >= {from} AND bucket_us < {to}");
     let range = format!("ts_us >= {from} AND ts_us < {to}");
     let queries = [
         (
-            "summary",
-            format!("SELECT {aggregates} FROM usage WHERE {range}"),
+            "summary (rollups)",
+            format!("SELECT {aggregates} FROM usage_rollup WHERE {rollup_range}"),
         ),
         (
-            "buckets",
+            "buckets (rollups)",
             format!(
-                "SELECT ts_us - ((ts_us % 900000000 + 900000000) % 900000000), {aggregates}, \
-                 COUNT(CASE WHEN status_code >= 400 THEN 1 END) FROM usage WHERE {range} \
+                "SELECT bucket_us, {aggregates} FROM usage_rollup WHERE {rollup_range} \
                  GROUP BY 1 ORDER BY 1"
             ),
         ),
         (
-            "by_model",
+            "by_model (rollups)",
             format!(
-                "SELECT provider_name, provider_type, model, {aggregates} FROM usage \
-                 WHERE {range} GROUP BY provider_name, provider_type, model \
-                 ORDER BY SUM(total_cost) DESC NULLS LAST, COUNT(*) DESC, provider_name, model"
+                "SELECT provider_name, provider_type, model, {aggregates} FROM usage_rollup \
+                 WHERE {rollup_range} GROUP BY provider_name, provider_type, model"
             ),
         ),
         (
-            "by_model, last 24 h",
+            "by_model, 24 h (rollups)",
             format!(
-                "SELECT provider_name, provider_type, model, {aggregates} FROM usage \
-                 WHERE ts_us >= {day} AND ts_us < {to} GROUP BY provider_name, provider_type, model"
-            ),
-        ),
-        (
-            "by_user_path",
-            format!("SELECT user_path, {aggregates} FROM usage WHERE {range} GROUP BY user_path"),
-        ),
-        (
-            "summary, one model",
-            format!(
-                "SELECT {aggregates} FROM usage WHERE {range} \
-                 AND (model = 'm' OR requested_model = 'm')"
+                "SELECT provider_name, provider_type, model, {aggregates} FROM usage_rollup \
+                 WHERE bucket_us >= {day} AND bucket_us < {to} \
+                 GROUP BY provider_name, provider_type, model"
             ),
         ),
         (
@@ -291,10 +281,9 @@ async fn explain_sqlite(path: &std::path::Path) {
             format!("SELECT * FROM usage WHERE {range} ORDER BY ts_us DESC, id DESC LIMIT 50"),
         ),
         (
-            "usage_log, /team3 subtree",
+            "usage_log, one model",
             format!(
-                "SELECT * FROM usage WHERE {range} AND user_path >= '/team3' \
-                 AND user_path < '/team30' AND (user_path = '/team3' OR user_path >= '/team3/') \
+                "SELECT * FROM usage WHERE {range} AND (model = 'm' OR requested_model = 'm') \
                  ORDER BY ts_us DESC, id DESC LIMIT 50"
             ),
         ),

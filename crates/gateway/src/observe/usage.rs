@@ -12,7 +12,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arc_swap::ArcSwap;
-use gomodel_protocol::Usage;
 use gomodel_store::{RawJson, UsageRow};
 
 use super::pricing::{CostSource, Pricing};
@@ -96,7 +95,7 @@ impl UsageRecorder {
             output_tokens: as_i64(usage.completion_tokens),
             total_tokens: as_i64(usage.total_tokens),
             cached_input_tokens: as_i64(usage.cached_tokens.unwrap_or(0)),
-            cache_write_tokens: as_i64(cache_write_tokens(&usage)),
+            cache_write_tokens: as_i64(cost.cache_write_tokens),
             reasoning_tokens: as_i64(usage.reasoning_tokens.unwrap_or(0)),
             raw_usage: usage.raw.map(RawJson::new),
             input_cost: cost.input_cost,
@@ -119,21 +118,6 @@ impl UsageRecorder {
             tracing::warn!(model = %key, "no price known for this model: its usage is recorded with NULL cost (cost_source=unpriced); add a pricing override to price it");
         }
     }
-}
-
-/// Anthropic reports cache writes separately (`cache_creation_input_tokens`).
-fn cache_write_tokens(usage: &Usage) -> u64 {
-    #[derive(serde::Deserialize)]
-    struct Raw {
-        #[serde(default)]
-        cache_creation_input_tokens: Option<u64>,
-    }
-    usage
-        .raw
-        .as_ref()
-        .and_then(|raw| serde_json::from_str::<Raw>(raw.get()).ok())
-        .and_then(|raw| raw.cache_creation_input_tokens)
-        .unwrap_or(0)
 }
 
 fn as_i64(value: u64) -> i64 {

@@ -189,9 +189,12 @@ impl<R: Send + Sync + 'static> BatchWriter<R> {
         self.queue.stopping.store(true, Ordering::SeqCst);
         self.queue.ready.notify_one();
         if tokio::time::timeout(deadline, wait).await.is_err() {
+            let lost = self.depth();
+            self.stats.dropped.fetch_add(lost as u64, Ordering::Relaxed);
             tracing::error!(
                 writer = self.name,
-                "could not flush all records before the shutdown deadline"
+                lost,
+                "could not flush all records before the shutdown deadline; these rows are lost"
             );
         }
     }
@@ -210,6 +213,7 @@ async fn run<R: Send + Sync + 'static>(
             _ = tokio::time::sleep(flush_interval) => {}
         }
         let stopping = queue.stopping.load(Ordering::SeqCst);
+        let mut woken = true;
         loop {
             // Take the whole queue in O(1) under the lock (the request threads push into it),
             // then cut it into batches outside. Draining a batch off the front instead moved
@@ -219,6 +223,13 @@ async fn run<R: Send + Sync + 'static>(
                     .rows
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
+                // After the write that followed a wake-up, go on only while full batches wait:
+                // draining whatever trickled in during each write made batches of a few rows,
+                // and every batch has a fixed cost (a transaction, a commit, rollup upserts).
+                if !woken && !stopping && rows.len() < queue.max_batch {
+                    break;
+                }
+                woken = false;
                 queue.in_flight.store(rows.len(), Ordering::Relaxed);
                 std::mem::replace(&mut *rows, Vec::with_capacity(queue.max_batch))
             };

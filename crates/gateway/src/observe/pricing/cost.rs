@@ -50,11 +50,24 @@ pub(super) fn compute(
     anthropic: bool,
     usage: &Usage,
 ) -> Cost {
+    // The provider's raw usage object is parsed once per request, here; the usage row takes
+    // its cache-write count from the same parse.
     let raw = RawUsage::of(usage);
+    let mut cost = priced(price, anthropic, usage, &raw);
+    cost.cache_write_tokens = raw.cache_write_tokens();
+    cost
+}
+
+fn priced(
+    price: Option<(ModelPrice, CostSource)>,
+    anthropic: bool,
+    usage: &Usage,
+    raw: &RawUsage,
+) -> Cost {
     let mut caveats = Caveats::default();
     let priced = price.map(|(price, source)| {
         (
-            token_cost(&price, anthropic, usage, &raw, &mut caveats),
+            token_cost(&price, anthropic, usage, raw, &mut caveats),
             source,
         )
     });
@@ -78,6 +91,7 @@ pub(super) fn compute(
             total_cost: Some(reported.usd),
             source: CostSource::ProviderReported,
             caveat: caveats.into_option(),
+            cache_write_tokens: 0,
         };
     }
 
@@ -90,6 +104,7 @@ pub(super) fn compute(
         total_cost: tokens.input.zip(tokens.output).map(|(i, o)| i + o),
         source,
         caveat: caveats.into_option(),
+        cache_write_tokens: 0,
     }
 }
 

@@ -129,6 +129,9 @@ pub struct Cost {
     pub source: CostSource,
     /// Why the figure may be inexact (stored as `costs_calculation_caveat`).
     pub caveat: Option<String>,
+    /// Prompt tokens written to the provider's cache, from its raw usage object (Anthropic's
+    /// `cache_creation_input_tokens`, OpenRouter's `cache_write_tokens`); 0 when not reported.
+    pub cache_write_tokens: u64,
 }
 
 impl Cost {
@@ -140,6 +143,7 @@ impl Cost {
             total_cost: None,
             source: CostSource::Unpriced,
             caveat: None,
+            cache_write_tokens: 0,
         }
     }
 }
