@@ -73,6 +73,19 @@ pub struct UserPathUsage {
     pub unpriced_requests: i64,
 }
 
+/// The token and cost sums both sources share (the rollup columns carry the same names).
+macro_rules! sums {
+    () => {
+        "CAST(COALESCE(SUM(input_tokens), 0) AS BIGINT) AS a_input_tokens, \
+         CAST(COALESCE(SUM(output_tokens), 0) AS BIGINT) AS a_output_tokens, \
+         CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS a_total_tokens, \
+         CAST(COALESCE(SUM(cached_input_tokens), 0) AS BIGINT) AS a_cached_input_tokens, \
+         CAST(COALESCE(SUM(input_cost), 0) AS DOUBLE PRECISION) AS a_input_cost, \
+         CAST(COALESCE(SUM(output_cost), 0) AS DOUBLE PRECISION) AS a_output_cost, \
+         CAST(COALESCE(SUM(total_cost), 0) AS DOUBLE PRECISION) AS a_total_cost, "
+    };
+}
+
 /// Where a report reads from: the rollups when they answer the filter exactly (almost always:
 /// the admin API's ranges are whole local days), otherwise the per-request rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,28 +123,20 @@ impl Source {
     fn aggregates(self) -> &'static str {
         match self {
             Source::Usage => {
-                "COUNT(*) AS a_requests, \
-                 CAST(COALESCE(SUM(input_tokens), 0) AS BIGINT) AS a_input_tokens, \
-                 CAST(COALESCE(SUM(output_tokens), 0) AS BIGINT) AS a_output_tokens, \
-                 CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS a_total_tokens, \
-                 CAST(COALESCE(SUM(cached_input_tokens), 0) AS BIGINT) AS a_cached_input_tokens, \
-                 CAST(COALESCE(SUM(input_cost), 0) AS DOUBLE PRECISION) AS a_input_cost, \
-                 CAST(COALESCE(SUM(output_cost), 0) AS DOUBLE PRECISION) AS a_output_cost, \
-                 CAST(COALESCE(SUM(total_cost), 0) AS DOUBLE PRECISION) AS a_total_cost, \
-                 COUNT(CASE WHEN cost_source = 'unpriced' OR total_cost IS NULL THEN 1 END) AS a_unpriced, \
-                 COUNT(CASE WHEN status_code >= 400 THEN 1 END) AS a_errors"
+                concat!(
+                    "COUNT(*) AS a_requests, ",
+                    sums!(),
+                    "COUNT(CASE WHEN cost_source = 'unpriced' OR total_cost IS NULL THEN 1 END) \
+                     AS a_unpriced, COUNT(CASE WHEN status_code >= 400 THEN 1 END) AS a_errors"
+                )
             }
             Source::Rollup => {
-                "CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS a_requests, \
-                 CAST(COALESCE(SUM(input_tokens), 0) AS BIGINT) AS a_input_tokens, \
-                 CAST(COALESCE(SUM(output_tokens), 0) AS BIGINT) AS a_output_tokens, \
-                 CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS a_total_tokens, \
-                 CAST(COALESCE(SUM(cached_input_tokens), 0) AS BIGINT) AS a_cached_input_tokens, \
-                 CAST(COALESCE(SUM(input_cost), 0) AS DOUBLE PRECISION) AS a_input_cost, \
-                 CAST(COALESCE(SUM(output_cost), 0) AS DOUBLE PRECISION) AS a_output_cost, \
-                 CAST(COALESCE(SUM(total_cost), 0) AS DOUBLE PRECISION) AS a_total_cost, \
-                 CAST(COALESCE(SUM(unpriced), 0) AS BIGINT) AS a_unpriced, \
-                 CAST(COALESCE(SUM(errors), 0) AS BIGINT) AS a_errors"
+                concat!(
+                    "CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS a_requests, ",
+                    sums!(),
+                    "CAST(COALESCE(SUM(unpriced), 0) AS BIGINT) AS a_unpriced, \
+                     CAST(COALESCE(SUM(errors), 0) AS BIGINT) AS a_errors"
+                )
             }
         }
     }

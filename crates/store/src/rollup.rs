@@ -27,7 +27,7 @@ use std::collections::HashMap;
 
 use crate::filter::UsageFilter;
 use crate::records::UsageRow;
-use crate::sql::{Arg, Dialect, Sql};
+use crate::sql::{Arg, Dialect, Sql, fixed_size_chunks};
 
 /// Bucket width: 15 minutes, in microseconds.
 pub(crate) const BUCKET_US: i64 = 900 * 1_000_000;
@@ -136,16 +136,10 @@ pub(crate) fn add<'a>(dialect: Dialect, rows: impl IntoIterator<Item = &'a Usage
     // (in hash order, two batches touching the same rows could deadlock each other).
     let mut groups: Vec<(Key<'a>, Totals)> = groups.into_iter().collect();
     groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let mut statements = Vec::new();
-    let mut rest = groups.as_slice();
-    for (slot, size) in UPSERT_SIZES.iter().enumerate() {
-        while rest.len() >= *size {
-            let (chunk, tail) = rest.split_at(*size);
-            statements.push(upsert(dialect, slot, chunk));
-            rest = tail;
-        }
-    }
-    statements
+    fixed_size_chunks(&groups, &UPSERT_SIZES)
+        .into_iter()
+        .map(|(slot, chunk)| upsert(dialect, slot, chunk))
+        .collect()
 }
 
 /// Groups per upsert statement, largest first: a batch's groups are cut into statements of

@@ -275,6 +275,22 @@ impl Sql {
     }
 }
 
+/// Cuts `items` into chunks of exactly the given sizes, largest first (the last size should be
+/// 1), paired with the index of their size. Multi-row statements cut this way have a handful of
+/// distinct texts, which stay prepared on each connection instead of being parsed per batch.
+pub(crate) fn fixed_size_chunks<'a, T>(items: &'a [T], sizes: &[usize]) -> Vec<(usize, &'a [T])> {
+    let mut chunks = Vec::new();
+    let mut rest = items;
+    for (slot, &size) in sizes.iter().enumerate() {
+        while size > 0 && rest.len() >= size {
+            let (chunk, tail) = rest.split_at(size);
+            chunks.push((slot, chunk));
+            rest = tail;
+        }
+    }
+    chunks
+}
+
 /// Escapes `%`, `_` and `\` so a caller's text matches literally inside a `LIKE ... ESCAPE '\'`
 /// pattern, then wraps it in `%...%` for a substring match.
 pub(crate) fn contains_pattern(needle: &str) -> String {

@@ -11,7 +11,7 @@ use crate::exec::{RowGet, WriteTx};
 use crate::filter::{UsageFilter, Where};
 use crate::records::{CostUpdate, Page, RawJson, UsageRow};
 use crate::rollup;
-use crate::sql::{Arg, Dialect, Sql};
+use crate::sql::{Arg, Dialect, Sql, fixed_size_chunks};
 use crate::store::Store;
 
 /// Rows per multi-row statement: 500 x 28 values stays far below SQLite's 32,766 and
@@ -303,13 +303,8 @@ impl Store {
     /// Inserts the rows whose id is not stored yet; returns how many that was.
     async fn insert_usage_rows(&self, tx: &mut WriteTx, rows: &[UsageRow]) -> Result<u64> {
         let mut inserted = 0;
-        let mut rest = rows;
-        for size in INSERT_SIZES {
-            while rest.len() >= size {
-                let (chunk, tail) = rest.split_at(size);
-                inserted += tx.execute(insert_statement(tx.dialect(), chunk)?).await?;
-                rest = tail;
-            }
+        for (_, chunk) in fixed_size_chunks(rows, &INSERT_SIZES) {
+            inserted += tx.execute(insert_statement(tx.dialect(), chunk)?).await?;
         }
         Ok(inserted)
     }
