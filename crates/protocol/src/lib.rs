@@ -11,12 +11,14 @@
 //!   bodies;
 //! - [`canonical`]: typed OpenAI chat types, where two dialects meet;
 //! - [`anthropic`]: the Messages dialect and its translators to and from the canonical types;
+//! - [`gemini`]: Google's `generateContent` dialect (AI Studio and Vertex AI) and its translators;
 //! - [`report`]: what a translation dropped or clamped (strict vs lenient).
 //!
 //! Keeping this crate free of I/O means it compiles and tests in seconds and can be fuzzed.
 
 pub mod anthropic;
 pub mod canonical;
+pub mod gemini;
 pub mod json_object;
 pub mod openai;
 pub mod report;

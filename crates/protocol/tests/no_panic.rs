@@ -4,15 +4,20 @@
 //! real request and stream shapes, mutated byte by byte with a fixed-seed generator.)
 
 use gomodel_protocol::JsonObject;
+use gomodel_protocol::gemini::response::to_openai_response;
+use gomodel_protocol::gemini::stream_in::GeminiToOpenAi;
+use gomodel_protocol::gemini::wire::GenerateContentResponse;
 use gomodel_protocol::openai::{UpstreamErrorBody, extract_usage, inspect_event};
 use gomodel_protocol::sse::{EventSplitter, data_payload};
 
-const SEEDS: [&[u8]; 5] = [
+const SEEDS: [&[u8]; 7] = [
     br#"{"model":"gpt-4o","messages":[{"role":"user","content":"h\u00e9"}],"stream":true,"stream_options":{"include_usage":true}}"#,
     b"data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}\n\ndata: [DONE]\n\n",
     br#"{"error":{"message":"x","type":"t","code":429,"metadata":{"raw":"{\"error\":\"y\"}"}}}"#,
     b"event: x\r\ndata: 1\r\n\r\n: c\n\n",
     br#"{"usage":{"prompt_tokens":1,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":1}}}"#,
+    br#"{"candidates":[{"content":{"parts":[{"text":"a","thought":true},{"functionCall":{"name":"f","args":{"x":1}},"thoughtSignature":"s"}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":4,"candidatesTokenCount":2,"totalTokenCount":6,"thoughtsTokenCount":3},"responseId":"r"}"#,
+    br#"{"promptFeedback":{"blockReason":"SAFETY","safetyRatings":[{"category":"C","probability":"HIGH","blocked":true}]},"error":{"code":503,"message":"m","status":"UNAVAILABLE"}}"#,
 ];
 
 /// xorshift64*: deterministic, no dependency.
@@ -75,6 +80,7 @@ fn exercise(input: &[u8], rng: &mut Rng) {
     let _ = UpstreamErrorBody::parse(input);
     let _ = inspect_event(input);
     let _ = data_payload(input);
+    exercise_gemini(input);
     let mut splitter = EventSplitter::new();
     let mut rest = input;
     while !rest.is_empty() {
@@ -86,6 +92,18 @@ fn exercise(input: &[u8], rng: &mut Rng) {
         rest = &rest[take..];
     }
     let _ = splitter.take_remainder();
+}
+
+/// Gemini answers and stream events through both translators.
+fn exercise_gemini(input: &[u8]) {
+    let Ok(event) = serde_json::from_slice::<GenerateContentResponse>(input) else {
+        return;
+    };
+    let _ = to_openai_response(&event, "m", 0, "r");
+    let mut machine = GeminiToOpenAi::new("m", 0, "r");
+    let _ = machine.on_event(event.clone());
+    let _ = machine.on_event(event);
+    let _ = machine.finish();
 }
 
 #[test]

@@ -241,6 +241,7 @@ fn assistant_turn(content: &MessageContent, index: usize) -> Result<Message, Tra
                         .as_ref()
                         .map_or_else(|| "{}".to_owned(), ToString::to_string),
                 },
+                extra_content: None,
             }),
             other => {
                 return Err(TranslationError::new(

@@ -39,6 +39,7 @@ pub fn to_openai_response(response: &MessagesResponse, created: i64) -> ChatResp
                         .as_ref()
                         .map_or_else(|| "{}".to_owned(), ToString::to_string),
                 },
+                extra_content: None,
             }),
             _ => {}
         }

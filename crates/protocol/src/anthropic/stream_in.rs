@@ -182,6 +182,7 @@ impl AnthropicToOpenAi {
                         name: block.name,
                         arguments: Some(initial),
                     }),
+                    extra_content: None,
                 };
                 Output::Chunks(vec![self.chunk(
                     Delta {
@@ -231,6 +232,7 @@ impl AnthropicToOpenAi {
                         name: None,
                         arguments: delta.partial_json,
                     }),
+                    extra_content: None,
                 };
                 Delta {
                     tool_calls: Some(vec![call]),
