@@ -11,6 +11,8 @@ use std::fmt;
 pub enum ProviderKind {
     OpenAi,
     Anthropic,
+    Gemini,
+    Vertex,
     OpenRouter,
     Azure,
     Oracle,
@@ -25,13 +27,15 @@ pub enum ProviderKind {
 
 impl ProviderKind {
     /// Every type, in GoModel's registration order.
-    pub const ALL: [ProviderKind; 12] = [
+    pub const ALL: [ProviderKind; 14] = [
         Self::OpenAi,
         Self::OpenRouter,
         Self::Azure,
         Self::Oracle,
         Self::Anthropic,
         Self::DeepSeek,
+        Self::Gemini,
+        Self::Vertex,
         Self::Groq,
         Self::MiniMax,
         Self::Ollama,
@@ -45,6 +49,8 @@ impl ProviderKind {
         match self {
             Self::OpenAi => "openai",
             Self::Anthropic => "anthropic",
+            Self::Gemini => "gemini",
+            Self::Vertex => "vertex",
             Self::OpenRouter => "openrouter",
             Self::Azure => "azure",
             Self::Oracle => "oracle",
@@ -72,6 +78,8 @@ impl ProviderKind {
         match self {
             Self::OpenAi => Some("https://api.openai.com/v1"),
             Self::Anthropic => Some("https://api.anthropic.com/v1"),
+            // The native API; the OpenAI-compatible one is this plus `/openai`.
+            Self::Gemini => Some("https://generativelanguage.googleapis.com/v1beta"),
             Self::OpenRouter => Some("https://openrouter.ai/api/v1"),
             Self::DeepSeek => Some("https://api.deepseek.com"),
             Self::Groq => Some("https://api.groq.com/openai/v1"),
@@ -80,7 +88,8 @@ impl ProviderKind {
             Self::Vllm => Some("http://localhost:8000/v1"),
             Self::Xai => Some("https://api.x.ai/v1"),
             Self::Zai => Some("https://api.z.ai/api/paas/v4"),
-            Self::Azure | Self::Oracle => None,
+            // Vertex derives its URL from project and location; Azure and Oracle need one.
+            Self::Azure | Self::Oracle | Self::Vertex => None,
         }
     }
 
@@ -89,9 +98,10 @@ impl ProviderKind {
         matches!(self, Self::Azure | Self::Oracle)
     }
 
-    /// Self-hosted servers run without a key unless started with one.
+    /// Self-hosted servers run without a key unless started with one; Vertex authenticates
+    /// with Google credentials, not an API key.
     pub fn allows_keyless(self) -> bool {
-        matches!(self, Self::Ollama | Self::Vllm)
+        matches!(self, Self::Ollama | Self::Vllm | Self::Vertex)
     }
 
     /// Only Azure takes an `api-version` query parameter.
@@ -113,8 +123,9 @@ impl ProviderKind {
     }
 
     /// Whether the upstream speaks the OpenAI dialect (the bytes-through fast path applies).
+    /// Gemini and Vertex are translated by default (`*_API_MODE=native`).
     pub fn is_openai_compatible(self) -> bool {
-        !matches!(self, Self::Anthropic)
+        !matches!(self, Self::Anthropic | Self::Gemini | Self::Vertex)
     }
 }
 

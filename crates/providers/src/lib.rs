@@ -12,6 +12,8 @@
 
 mod anthropic;
 mod error;
+mod gemini;
+pub mod google_auth;
 mod http;
 mod kind;
 pub mod openai_compat;
@@ -22,6 +24,7 @@ mod registry;
 mod response;
 mod secret;
 mod settings;
+mod translated_stream;
 
 pub use error::{ProviderError, TransportFailure};
 pub use http::{ClientOptions, UpstreamClient, install_crypto_provider, set_worker_index};
@@ -31,4 +34,4 @@ pub use provider::{
 };
 pub use registry::ProviderRegistry;
 pub use secret::Secret;
-pub use settings::{GlobalProviderOptions, ProviderSettings};
+pub use settings::{ApiMode, GlobalProviderOptions, ProviderSettings, VertexSettings};

@@ -196,6 +196,8 @@ mod tests {
             base_url: base.into(),
             api_version: None,
             models: vec![],
+            api_mode: crate::ApiMode::Native,
+            vertex: None,
         }
     }
 

@@ -14,8 +14,10 @@ use gomodel_protocol::{JsonObject, Usage};
 use http::HeaderMap;
 
 use crate::anthropic::AnthropicProvider;
+use crate::gemini::GeminiNative;
+use crate::gemini::target::Bases;
 use crate::openai_compat::OpenAiCompat;
-use crate::settings::GlobalProviderOptions;
+use crate::settings::{ApiMode, GlobalProviderOptions};
 use crate::{ProviderError, ProviderKind, ProviderSettings, UpstreamClient};
 
 /// The raw bytes of an upstream event stream, as they arrive.
@@ -85,11 +87,19 @@ pub struct Provider {
     adapter: Adapter,
 }
 
-/// The upstream dialects. Later dialects (Gemini, Bedrock) join as variants.
+/// The upstream dialects. Later dialects (Bedrock) join as variants.
 #[derive(Debug)]
 enum Adapter {
     OpenAiCompat(OpenAiCompat),
     Anthropic(AnthropicProvider),
+    /// Gemini or Vertex, translated to `generateContent`.
+    Gemini(GeminiNative),
+    /// Gemini or Vertex through Google's OpenAI-compatible endpoint; the native client lists
+    /// models (both modes) and, on Vertex, serves embeddings (`predict`).
+    GoogleCompat {
+        compat: OpenAiCompat,
+        native: GeminiNative,
+    },
 }
 
 impl Provider {
@@ -101,6 +111,9 @@ impl Provider {
         let adapter = match settings.kind {
             ProviderKind::Anthropic => {
                 Adapter::Anthropic(AnthropicProvider::new(&settings, client.clone(), options))
+            }
+            ProviderKind::Gemini | ProviderKind::Vertex => {
+                google_adapter(&settings, &client, options)
             }
             _ => Adapter::OpenAiCompat(OpenAiCompat::new(&settings, client.clone(), options)),
         };
@@ -133,6 +146,10 @@ impl Provider {
         match &self.adapter {
             Adapter::OpenAiCompat(a) => a.prepare_chat(body, upstream_model, client_headers),
             Adapter::Anthropic(a) => a.prepare_chat(body, upstream_model, client_headers),
+            Adapter::Gemini(a) => Ok(a.prepare(body, upstream_model)),
+            Adapter::GoogleCompat { compat, .. } => {
+                compat.prepare_chat(body, &self.compat_model(upstream_model), client_headers)
+            }
         }
     }
 
@@ -145,6 +162,15 @@ impl Provider {
         match &self.adapter {
             Adapter::OpenAiCompat(a) => a.chat(body, ctx, adjustments).await,
             Adapter::Anthropic(a) => a.chat(body, ctx, adjustments).await,
+            Adapter::Gemini(a) => a.chat(body, ctx, adjustments).await,
+            Adapter::GoogleCompat { compat, .. } => {
+                let model = self.compat_model(ctx.model);
+                let ctx = CallContext {
+                    model: &model,
+                    ..ctx
+                };
+                compat.chat(body, ctx, adjustments).await
+            }
         }
     }
 
@@ -161,6 +187,11 @@ impl Provider {
                 kind: "anthropic",
                 operation: "embeddings",
             }),
+            Adapter::Gemini(a) => Ok(a.prepare(body, upstream_model)),
+            Adapter::GoogleCompat { native, .. } if self.kind() == ProviderKind::Vertex => {
+                Ok(native.prepare(body, upstream_model))
+            }
+            Adapter::GoogleCompat { compat, .. } => compat.prepare_embeddings(body, upstream_model),
         }
     }
 
@@ -177,6 +208,12 @@ impl Provider {
                 kind: "anthropic",
                 operation: "embeddings",
             }),
+            Adapter::Gemini(a) => a.embeddings(body, ctx, adjustments).await,
+            // Vertex's OpenAI-compatible endpoint has no embeddings: `predict` serves them.
+            Adapter::GoogleCompat { native, .. } if self.kind() == ProviderKind::Vertex => {
+                native.embeddings(body, ctx, adjustments).await
+            }
+            Adapter::GoogleCompat { compat, .. } => compat.embeddings(body, ctx, adjustments).await,
         }
     }
 
@@ -185,6 +222,7 @@ impl Provider {
         match &self.adapter {
             Adapter::OpenAiCompat(a) => a.list_models().await,
             Adapter::Anthropic(a) => a.list_models().await,
+            Adapter::Gemini(a) | Adapter::GoogleCompat { native: a, .. } => a.list_models().await,
         }
     }
 
@@ -207,7 +245,40 @@ impl Provider {
     ) -> Option<Result<reqwest::Response, ProviderError>> {
         match &self.adapter {
             Adapter::Anthropic(a) => Some(a.native(path, body, ctx, client_headers).await),
-            Adapter::OpenAiCompat(_) => None,
+            _ => None,
         }
     }
+
+    /// Vertex's OpenAI-compatible endpoint names Google's models `google/<id>`.
+    fn compat_model(&self, model: &str) -> String {
+        if self.kind() == ProviderKind::Vertex && !model.contains('/') {
+            format!("google/{model}")
+        } else {
+            model.to_owned()
+        }
+    }
+}
+
+/// Gemini and Vertex: native translation, or Google's OpenAI-compatible endpoint (with the
+/// native client kept for what that endpoint lacks).
+fn google_adapter(
+    settings: &ProviderSettings,
+    client: &UpstreamClient,
+    options: &GlobalProviderOptions,
+) -> Adapter {
+    let native = GeminiNative::new(settings, client.clone(), options);
+    if settings.api_mode == ApiMode::Native {
+        return Adapter::Gemini(native);
+    }
+    let bases = match &settings.vertex {
+        Some(vertex) => Bases::vertex(&settings.base_url, vertex),
+        None => Bases::ai_studio(&settings.base_url),
+    };
+    let compat_settings = ProviderSettings {
+        base_url: bases.compat,
+        ..settings.clone()
+    };
+    let compat = OpenAiCompat::new(&compat_settings, client.clone(), options)
+        .with_google_auth(native.target().google_auth());
+    Adapter::GoogleCompat { compat, native }
 }

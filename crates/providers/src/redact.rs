@@ -6,8 +6,8 @@
 use crate::Secret;
 
 /// Prefixes of provider API keys that are recognisable on sight.
-const KEY_PREFIXES: [&str; 8] = [
-    "sk-", "sk_", "gsk_", "xai-", "AIza", "sk-or-", "sk-ant-", "Bearer ",
+const KEY_PREFIXES: [&str; 9] = [
+    "sk-", "sk_", "gsk_", "xai-", "AIza", "sk-or-", "sk-ant-", "Bearer ", "ya29.",
 ];
 
 /// Replaces `secret` and anything that looks like an API key with `[redacted]`.

@@ -2,6 +2,7 @@
 
 use gomodel_protocol::report::Strictness;
 
+use crate::google_auth::GoogleCredentialSource;
 use crate::{ProviderKind, Secret};
 
 /// One configured provider instance (`openai`, `openai-east`, `ollama-a`).
@@ -18,6 +19,45 @@ pub struct ProviderSettings {
     pub api_version: Option<String>,
     /// Configured model ids (`<TYPE>_MODELS` or YAML `models:`).
     pub models: Vec<String>,
+    /// Gemini and Vertex: translate to the native API or use Google's OpenAI-compatible one.
+    pub api_mode: ApiMode,
+    /// Vertex AI only: project, location and credentials.
+    pub vertex: Option<VertexSettings>,
+}
+
+/// `GEMINI_API_MODE` / `VERTEX_API_MODE`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ApiMode {
+    /// `generateContent`, translated through the canonical types (the default).
+    #[default]
+    Native,
+    /// Google's OpenAI-compatible endpoint, bytes through.
+    OpenAiCompatible,
+}
+
+impl ApiMode {
+    /// GoModel's spellings: `native` (also `gemini_native`, `generate_content`) and
+    /// `openai_compatible` (also `openai`, `openai-compatible`, `compat`, `compatible`).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "native" | "gemini_native" | "generate_content" => Some(Self::Native),
+            "openai_compatible" | "openai" | "openai-compatible" | "compat" | "compatible" => {
+                Some(Self::OpenAiCompatible)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A Vertex AI instance: where it runs and how it authenticates.
+#[derive(Debug, Clone)]
+pub struct VertexSettings {
+    pub project: String,
+    /// A region (`us-central1`) or `global`.
+    pub location: String,
+    pub credentials: GoogleCredentialSource,
+    /// OAuth scope (`VERTEX_GCP_SCOPE`; cloud-platform by default).
+    pub scope: String,
 }
 
 /// Settings that apply to every provider of a type rather than to one instance.

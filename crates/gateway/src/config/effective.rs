@@ -3,6 +3,9 @@
 
 use serde_json::{Value, json};
 
+use gomodel_providers::google_auth::GoogleCredentialSource;
+use gomodel_providers::{ApiMode, ProviderKind};
+
 use super::{Config, ConfiguredModelsMode, LogFormat, LogLevel};
 
 pub fn effective_config(config: &Config) -> Value {
@@ -17,6 +20,19 @@ pub fn effective_config(config: &Config) -> Value {
                 "api_key": p.api_key.masked(),
                 "api_version": p.api_version,
                 "models": p.models,
+                "api_mode": matches!(p.kind, ProviderKind::Gemini | ProviderKind::Vertex).then(|| match p.api_mode {
+                    ApiMode::Native => "native",
+                    ApiMode::OpenAiCompatible => "openai_compatible",
+                }),
+                // Where the credential comes from, never the credential.
+                "vertex": p.vertex.as_ref().map(|v| json!({
+                    "project": v.project,
+                    "location": v.location,
+                    "credentials": match &v.credentials {
+                        GoogleCredentialSource::KeyJson { origin, .. } => origin.clone(),
+                        GoogleCredentialSource::MetadataServer { host } => format!("metadata server ({host})"),
+                    },
+                })),
             })
         })
         .collect();

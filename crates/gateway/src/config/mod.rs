@@ -7,6 +7,7 @@
 //! Unlike GoModel, `http.timeout` and `http.response_header_timeout` in YAML are honoured.
 
 mod effective;
+mod google;
 mod providers;
 mod source;
 mod storage;

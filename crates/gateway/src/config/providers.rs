@@ -7,20 +7,36 @@
 //! - Env wins per field; `_MODELS` replaces the YAML list.
 //! - A provider without the key or base URL it needs is skipped with a warning that names the
 //!   variable to set. GoModel drops such providers silently (limitation L8).
+//! - Gemini and Vertex take more fields (API mode, project, location, credentials); they are
+//!   resolved in `google.rs`.
 
 use std::collections::BTreeMap;
 
 use gomodel_providers::{ProviderKind, ProviderSettings, Secret};
 
+use super::google::{self, GoogleDraft, VERTEX_FIELDS};
 use super::source::EnvMap;
 use super::values::{ConfigError, parse_list};
 use super::yaml::YamlProvider;
 
 /// GoModel types that later issues add; a config naming them is skipped with a warning rather
 /// than rejected, so a GoModel config file keeps working.
-const NOT_YET_SUPPORTED: [&str; 3] = ["gemini", "vertex", "bedrock"];
+const NOT_YET_SUPPORTED: [&str; 1] = ["bedrock"];
 
 const FIELDS: [&str; 4] = ["API_KEY", "BASE_URL", "MODELS", "API_VERSION"];
+
+/// The env fields a type reads: the common four, plus Google's for Gemini and Vertex.
+fn fields_of(kind: ProviderKind) -> Vec<&'static str> {
+    let mut fields: Vec<&'static str> = match kind {
+        ProviderKind::Vertex => VERTEX_FIELDS.to_vec(),
+        ProviderKind::Gemini => vec!["API_MODE"],
+        _ => Vec::new(),
+    };
+    fields.extend(FIELDS);
+    // Longest first: a suffixed name must match its longest field.
+    fields.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    fields
+}
 
 #[derive(Debug, Default, Clone)]
 struct Draft {
@@ -29,6 +45,8 @@ struct Draft {
     base_url: Option<String>,
     api_version: Option<String>,
     models: Option<Vec<String>>,
+    /// Gemini and Vertex only.
+    google: GoogleDraft,
     /// Where the fields came from, for warnings ("OPENAI_EAST_*" or "providers.main").
     origin: String,
 }
@@ -49,7 +67,7 @@ pub fn resolve(
     warn_unsupported_env(env, &mut warnings);
     let mut providers = Vec::new();
     for (name, draft) in drafts {
-        if let Some(settings) = finish(name, draft, &mut warnings) {
+        if let Some(settings) = finish(name, draft, env, &mut warnings) {
             providers.push(settings);
         }
     }
@@ -68,6 +86,16 @@ fn yaml_draft(
             "",
             format!("one of {}", kind_list()),
         ));
+    };
+    // GoModel's alternative spelling of a Vertex provider.
+    let backend = entry
+        .backend
+        .as_ref()
+        .map(|b| b.0.trim().to_ascii_lowercase());
+    let kind_text = if kind_text == "gemini" && backend.as_deref() == Some("vertex") {
+        "vertex".to_owned()
+    } else {
+        kind_text
     };
     let Some(kind) = ProviderKind::parse(&kind_text) else {
         if NOT_YET_SUPPORTED.contains(&kind_text.as_str()) {
@@ -108,8 +136,24 @@ fn yaml_draft(
             .models
             .as_ref()
             .map(|m| m.iter().map(|m| m.0.clone()).collect()),
+        google: yaml_google(entry),
         origin: format!("providers.{name}"),
     }))
+}
+
+fn yaml_google(entry: &YamlProvider) -> GoogleDraft {
+    let text =
+        |v: &Option<super::yaml::Scalar>| v.as_ref().map(|v| v.0.clone()).filter(|v| !v.is_empty());
+    GoogleDraft {
+        api_mode: text(&entry.api_mode),
+        project: text(&entry.vertex_project),
+        location: text(&entry.vertex_location),
+        auth_type: text(&entry.auth_type),
+        service_account_file: text(&entry.service_account_file),
+        service_account_json: text(&entry.service_account_json),
+        service_account_json_base64: text(&entry.service_account_json_base64),
+        gcp_scope: text(&entry.gcp_scope),
+    }
 }
 
 fn overlay_env(drafts: &mut BTreeMap<String, Draft>, env: &EnvMap, warnings: &mut Vec<String>) {
@@ -148,7 +192,9 @@ fn overlay_env(drafts: &mut BTreeMap<String, Draft>, env: &EnvMap, warnings: &mu
                 "API_VERSION" if kind.supports_api_version() => {
                     draft.api_version = Some(value.to_owned())
                 }
-                _ => {}
+                other => {
+                    draft.google.set(other, value);
+                }
             }
         }
     }
@@ -212,10 +258,11 @@ fn split_env_key(key: &str) -> Option<(ProviderKind, String, &'static str)> {
         else {
             continue;
         };
-        if let Some(field) = FIELDS.into_iter().find(|f| rest == *f) {
+        let fields = fields_of(kind);
+        if let Some(field) = fields.iter().find(|f| rest == **f) {
             return Some((kind, String::new(), field));
         }
-        for field in FIELDS {
+        for field in fields {
             if let Some(suffix) = rest.strip_suffix(field).and_then(|s| s.strip_suffix('_'))
                 && !suffix.is_empty()
                 && suffix
@@ -239,14 +286,33 @@ fn warn_unsupported_env(env: &EnvMap, warnings: &mut Vec<String>) {
 }
 
 /// Applies defaults and drops incomplete providers (with a warning naming what is missing).
-fn finish(name: String, draft: Draft, warnings: &mut Vec<String>) -> Option<ProviderSettings> {
+fn finish(
+    name: String,
+    draft: Draft,
+    env: &EnvMap,
+    warnings: &mut Vec<String>,
+) -> Option<ProviderSettings> {
     let kind = draft.kind?;
     let prefix = env_prefix_for(&name, kind);
     let api_key = draft.api_key.filter(|k| !k.contains("${"));
     let base_url = draft
         .base_url
         .filter(|u| !(u.starts_with("${") && u.ends_with('}')));
+    let google = match kind {
+        ProviderKind::Gemini | ProviderKind::Vertex => {
+            match google::resolve(kind, &prefix, &draft.google, base_url.is_some(), env) {
+                Ok(resolved) => Some(resolved),
+                Err(reason) => {
+                    warnings.push(format!("provider '{name}' ({kind}) skipped: {reason}"));
+                    return None;
+                }
+            }
+        }
+        _ => None,
+    };
     let base_url = match (base_url, kind.default_base_url()) {
+        // Vertex derives its URLs from project and location.
+        (None, None) if kind == ProviderKind::Vertex => String::new(),
         (Some(url), _) => url,
         (None, Some(_)) if kind.allows_keyless() && api_key.is_none() => {
             // Keyless self-hosted servers are only registered when their URL is given.
@@ -268,7 +334,9 @@ fn finish(name: String, draft: Draft, warnings: &mut Vec<String>) -> Option<Prov
         ));
         return None;
     }
-    if let Err(reason) = check_url(&base_url) {
+    if !base_url.is_empty()
+        && let Err(reason) = check_url(&base_url)
+    {
         warnings.push(format!(
             "provider '{name}' ({kind}) skipped: base URL {base_url:?} {reason}"
         ));
@@ -281,6 +349,8 @@ fn finish(name: String, draft: Draft, warnings: &mut Vec<String>) -> Option<Prov
         base_url: base_url.trim_end_matches('/').to_owned(),
         api_version: draft.api_version,
         models: draft.models.unwrap_or_default(),
+        api_mode: google.as_ref().map(|g| g.api_mode).unwrap_or_default(),
+        vertex: google.and_then(|g| g.vertex),
     })
 }
 
@@ -404,7 +474,7 @@ mod tests {
             "unresolved".to_owned(),
             yaml_provider("groq", Some("${GROQ_KEY}"), None),
         );
-        yaml.insert("g".to_owned(), yaml_provider("gemini", Some("k"), None));
+        yaml.insert("b".to_owned(), yaml_provider("bedrock", Some("k"), None));
         let (providers, warnings) = resolve(&yaml, &EnvMap::default()).unwrap();
         assert!(providers.is_empty());
         assert_eq!(warnings.len(), 3, "{warnings:?}");

@@ -143,6 +143,17 @@ pub struct YamlProvider {
     pub base_url: Option<Scalar>,
     pub api_version: Option<Scalar>,
     pub models: Option<Vec<YamlModel>>,
+    /// Gemini and Vertex: `native` or `openai_compatible`.
+    pub api_mode: Option<Scalar>,
+    /// `type: gemini` with `backend: vertex` is a Vertex provider (GoModel's spelling).
+    pub backend: Option<Scalar>,
+    pub auth_type: Option<Scalar>,
+    pub vertex_project: Option<Scalar>,
+    pub vertex_location: Option<Scalar>,
+    pub service_account_file: Option<Scalar>,
+    pub service_account_json: Option<Scalar>,
+    pub service_account_json_base64: Option<Scalar>,
+    pub gcp_scope: Option<Scalar>,
 }
 
 /// A configured model: a bare id, or `{id: …, metadata: …}` (whose `pricing` is kept).

@@ -8,6 +8,8 @@
 mod quirks;
 mod urls;
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use futures_util::StreamExt;
 use gomodel_protocol::JsonObject;
@@ -16,6 +18,7 @@ use gomodel_protocol::report::TranslationReport;
 use http::{HeaderMap, HeaderValue};
 use reqwest::Method;
 
+use crate::google_auth::GoogleAuth;
 use crate::http::classify;
 use crate::provider::{CallContext, ChatReply, JsonReply, RequestAdjustments, UpstreamModel};
 use crate::response::{MAX_RESPONSE_BYTES, error_from, read_body};
@@ -34,6 +37,9 @@ pub struct OpenAiCompat {
     client: UpstreamClient,
     /// Headers every request carries (auth, attribution), built once.
     static_headers: HeaderMap,
+    /// Vertex AI's OpenAI-compatible endpoint: a Google access token per request instead of
+    /// a static key.
+    google_auth: Option<Arc<GoogleAuth>>,
 }
 
 impl OpenAiCompat {
@@ -49,7 +55,13 @@ impl OpenAiCompat {
             endpoints: Endpoints::new(settings),
             client,
             static_headers: static_headers(settings, options),
+            google_auth: None,
         }
+    }
+
+    pub(crate) fn with_google_auth(mut self, auth: Option<Arc<GoogleAuth>>) -> Self {
+        self.google_auth = auth;
+        self
     }
 
     pub(crate) fn prepare_chat(
@@ -163,6 +175,9 @@ impl OpenAiCompat {
             .client
             .request(method, url)
             .headers(self.static_headers.clone());
+        if let Some(auth) = &self.google_auth {
+            request = request.header(http::header::AUTHORIZATION, auth.authorization().await?);
+        }
         if let Some(body) = body {
             request = request
                 .header(http::header::CONTENT_TYPE, "application/json")

@@ -127,6 +127,8 @@ mod tests {
             base_url: base.to_owned(),
             api_version: None,
             models: Vec::new(),
+            api_mode: crate::ApiMode::Native,
+            vertex: None,
         }
     }
 

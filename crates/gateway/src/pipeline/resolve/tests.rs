@@ -14,6 +14,8 @@ fn registry() -> ProviderRegistry {
         base_url: "http://127.0.0.1:1/v1".into(),
         api_version: None,
         models: Vec::new(),
+        api_mode: Default::default(),
+        vertex: None,
     };
     ProviderRegistry::new(
         vec![
@@ -149,6 +151,8 @@ fn allowlist_mode_rejects_models_outside_a_configured_list() {
         base_url: "http://127.0.0.1:1/v1".into(),
         api_version: None,
         models: vec!["m1".into()],
+        api_mode: Default::default(),
+        vertex: None,
     };
     let client = UpstreamClient::new(ClientOptions::default()).unwrap();
     let oracle_registry =

@@ -28,7 +28,11 @@ pub(crate) fn adapt_chat(
             openai::adapt_reasoning_model(body, model, adjustments);
             openai::flatten_reasoning_effort(body);
         }
-        ProviderKind::Groq => openai::flatten_reasoning_effort(body),
+        // Google's OpenAI-compatible endpoint reads `reasoning_effort` (GoModel rewrites the
+        // `reasoning: {effort}` form for it).
+        ProviderKind::Groq | ProviderKind::Gemini | ProviderKind::Vertex => {
+            openai::flatten_reasoning_effort(body)
+        }
         ProviderKind::Xai => {
             openai::flatten_reasoning_effort(body);
             xai::conversation_header(body, model, client_headers, adjustments);

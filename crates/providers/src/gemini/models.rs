@@ -1,0 +1,187 @@
+//! The model list: AI Studio's `GET /v1beta/models` (with `supportedGenerationMethods`) or
+//! Vertex AI's Model Garden `GET /v1beta1/publishers/google/models`, page by page, filtered
+//! to models a chat or embeddings request can use (text generation and embeddings; not
+//! image, video, speech, live-audio or retrieval-only models).
+
+use reqwest::Method;
+use serde::Deserialize;
+
+use super::GeminiNative;
+use super::target::Target;
+use crate::ProviderError;
+use crate::provider::{CallContext, UpstreamModel};
+use crate::response::{MAX_RESPONSE_BYTES, invalid, read_body};
+
+/// Pages read at most (Google pages are up to 1,000 models).
+const MAX_PAGES: usize = 20;
+
+/// Model ids that support `generateContent` but cannot answer a text chat.
+const NOT_CHAT: [&str; 6] = [
+    "-tts",
+    "native-audio",
+    "-live",
+    "image-generation",
+    "-image",
+    "robotics",
+];
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Page {
+    #[serde(default)]
+    models: Vec<Entry>,
+    #[serde(default)]
+    publisher_models: Vec<Entry>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Entry {
+    name: String,
+    #[serde(default)]
+    supported_generation_methods: Option<Vec<String>>,
+}
+
+pub(super) async fn list(provider: &GeminiNative) -> Result<Vec<UpstreamModel>, ProviderError> {
+    let (base, vertex) = match provider.target() {
+        Target::AiStudio { native_base, .. } => (format!("{native_base}/models"), false),
+        Target::Vertex { models_url, .. } => (models_url.clone(), true),
+    };
+    let ctx = CallContext {
+        request_id: "",
+        stream: false,
+        model: "",
+    };
+    let mut models = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let mut url = format!("{base}?pageSize=1000");
+        if let Some(token) = &token {
+            url.push_str("&pageToken=");
+            url.push_str(&encode(token));
+        }
+        let response = provider
+            .send(Method::GET, &url, None, ctx, Vec::new())
+            .await?;
+        let raw = read_body(&provider.name, response, MAX_RESPONSE_BYTES).await?;
+        let page: Page = serde_json::from_slice(&raw).map_err(|err| {
+            invalid(
+                &provider.name,
+                format!("model list is not a Google model list: {err}"),
+            )
+        })?;
+        for entry in page.models.into_iter().chain(page.publisher_models) {
+            if let Some(id) = usable(&entry, vertex) {
+                models.push(UpstreamModel {
+                    id,
+                    created: None,
+                    owned_by: Some("google".to_owned()),
+                });
+            }
+        }
+        match page.next_page_token.filter(|t| !t.is_empty()) {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    Ok(models)
+}
+
+/// The model's id when a chat or embeddings request can use it.
+fn usable(entry: &Entry, vertex: bool) -> Option<String> {
+    let id = entry.name.rsplit('/').next().unwrap_or(&entry.name);
+    let id = id.split('@').next().unwrap_or(id);
+    if NOT_CHAT.iter().any(|marker| id.contains(marker)) {
+        return None;
+    }
+    let fits = match &entry.supported_generation_methods {
+        Some(methods) => methods.iter().any(|m| {
+            matches!(
+                m.as_str(),
+                "generateContent" | "embedContent" | "batchEmbedContents"
+            )
+        }),
+        // Vertex's Model Garden does not say: go by the family.
+        None => {
+            vertex
+                && (id.starts_with("gemini-")
+                    || id.starts_with("text-embedding-")
+                    || id.starts_with("text-multilingual-embedding-"))
+        }
+    };
+    fits.then(|| id.to_owned())
+}
+
+fn encode(token: &str) -> String {
+    token
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, methods: Option<&[&str]>) -> Entry {
+        Entry {
+            name: name.to_owned(),
+            supported_generation_methods: methods
+                .map(|m| m.iter().map(|s| (*s).to_owned()).collect()),
+        }
+    }
+
+    #[test]
+    fn keeps_chat_and_embedding_models_only() {
+        let generate: &[&str] = &["generateContent", "countTokens"];
+        assert_eq!(
+            usable(&entry("models/gemini-2.5-flash", Some(generate)), false).as_deref(),
+            Some("gemini-2.5-flash")
+        );
+        assert_eq!(
+            usable(
+                &entry("models/text-embedding-004", Some(&["embedContent"])),
+                false
+            )
+            .as_deref(),
+            Some("text-embedding-004")
+        );
+        assert_eq!(
+            usable(
+                &entry("models/imagen-4.0-generate-001", Some(&["predict"])),
+                false
+            ),
+            None
+        );
+        assert_eq!(
+            usable(&entry("models/aqa", Some(&["generateAnswer"])), false),
+            None
+        );
+        assert_eq!(
+            usable(
+                &entry("models/gemini-2.5-flash-preview-tts", Some(generate)),
+                false
+            ),
+            None
+        );
+        assert_eq!(
+            usable(
+                &entry("publishers/google/models/gemini-2.5-pro", None),
+                true
+            )
+            .as_deref(),
+            Some("gemini-2.5-pro")
+        );
+        assert_eq!(
+            usable(&entry("publishers/google/models/imagen-3.0", None), true),
+            None
+        );
+    }
+}
