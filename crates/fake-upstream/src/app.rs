@@ -1,11 +1,14 @@
 //! The state every request handler shares: options, compiled recordings, answers rendered ahead
 //! of time, and the traffic counters.
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 
 use crate::anthropic::Anthropic;
+use crate::gemini::Gemini;
+use crate::google_oauth::GoogleAuth;
 use crate::options::FakeOptions;
 use crate::received::Traffic;
 use crate::recordings::Recordings;
@@ -19,6 +22,10 @@ pub(crate) struct App {
     pub(crate) canned: Canned,
     /// Anthropic's recordings and its canned answers.
     pub(crate) anthropic: Anthropic,
+    /// Gemini's issued thought signatures and its canned text.
+    pub(crate) gemini: Gemini,
+    /// Google's token endpoint: the service account's key and the tokens it issued.
+    pub(crate) google: GoogleAuth,
     pub(crate) traffic: Traffic,
     ids: AtomicU64,
     id_seed: u64,
@@ -37,10 +44,13 @@ pub(crate) struct Canned {
 }
 
 impl App {
-    pub(crate) fn new(options: FakeOptions) -> anyhow::Result<Self> {
+    /// `addr` is where the fake listens: the audience Google's token endpoint expects.
+    pub(crate) fn new(options: FakeOptions, addr: SocketAddr) -> anyhow::Result<Self> {
         let rec = Recordings::load()?;
         let canned = Canned::new(&rec, &options);
         let anthropic = Anthropic::new(&options)?;
+        let gemini = Gemini::new(&options);
+        let google = GoogleAuth::new(&options, addr)?;
         // Ids only need to differ between fakes and requests; the clock is a good enough seed.
         let id_seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -50,6 +60,8 @@ impl App {
             rec,
             canned,
             anthropic,
+            gemini,
+            google,
             traffic: Traffic::default(),
             ids: AtomicU64::new(0),
             id_seed,

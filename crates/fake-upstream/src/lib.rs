@@ -1,13 +1,25 @@
 //! A fake OpenAI-compatible provider on loopback, for the gateway's end-to-end tests and the
-//! benchmark. The same server also speaks Anthropic's Messages API (`…/messages`,
-//! `…/messages/count_tokens`, and `…/models` when the request carries `x-api-key` or
-//! `anthropic-version`), and has `…/echo` and `…/binary` for passthrough tests.
+//! benchmark. The same server also speaks:
 //!
-//! Every response shape comes from real provider recordings (`fixtures/`); only the model, ids,
-//! timestamps and token counts vary. Faults are scripted through the request's `model`
+//! - Anthropic's Messages API (`…/messages`, `…/messages/count_tokens`, and `…/models` when the
+//!   request carries `x-api-key` or `anthropic-version`);
+//! - Google's Gemini API and Vertex AI (`POST …/models/{model}:generateContent`,
+//!   `:streamGenerateContent`, `:countTokens`, `:embedContent`, `:batchEmbedContents`, Vertex
+//!   `:predict`, and `GET …/models` when the request carries `x-goog-api-key` or `?key=`), with
+//!   Google's strict request reading, thinking, thought signatures and safety blocks
+//!   (`gemini/`);
+//! - Google's OAuth token endpoint (`POST …/token`: service-account JWTs verified with RS256,
+//!   refresh tokens) and the GCE metadata server's token route, whose tokens the Vertex routes
+//!   require (`google_oauth.rs`);
+//! - `…/echo` and `…/binary` for passthrough tests.
+//!
+//! OpenAI and Anthropic response shapes come from real provider recordings (`fixtures/`); only
+//! the model, ids, timestamps and token counts vary. Google's shapes follow its API reference
+//! (see `fixtures/README.md`). Faults are scripted through the request's `model`
 //! (`fake-error-429`, `fake-drop-3`, `fake-stall`, …; see `faults.rs`), because the gateway
-//! forwards the model untouched. The fake never uses the gateway's own wire types, so a bug in
-//! them cannot hide itself.
+//! forwards the model untouched; on Google's routes also `fake-safety-prompt`,
+//! `fake-safety-candidate` and `fake-recitation`. The fake never uses the gateway's own wire
+//! types, so a bug in them cannot hide itself.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -27,6 +39,8 @@ mod errors;
 mod faults;
 mod feed;
 pub mod fixtures;
+mod gemini;
+mod google_oauth;
 mod models;
 mod options;
 mod passthrough;
@@ -37,6 +51,7 @@ mod request;
 mod router;
 mod scripted;
 mod server;
+mod split;
 mod stream;
 mod template;
 mod tool_stream;

@@ -69,6 +69,15 @@ impl Traffic {
         }
     }
 
+    /// Keeps a request without counting it: the Google token routes, which have their own
+    /// counter ([`crate::FakeUpstream::token_requests`]).
+    pub(crate) fn keep(&self, record: bool, parts: &http::request::Parts, body: &Bytes) {
+        if record {
+            let request = ReceivedRequest::from_parts(parts, body.clone());
+            self.lock().push(request);
+        }
+    }
+
     pub(crate) fn stream_cancelled(&self) {
         self.cancelled_streams.fetch_add(1, Ordering::Relaxed);
     }

@@ -21,6 +21,11 @@ pub(crate) fn event_stream(body: Body) -> Response {
     response
 }
 
+/// A JSON body sent in pieces: Gemini's `streamGenerateContent` without `alt=sse`.
+pub(crate) fn json_stream(body: Body) -> Response {
+    with_type(StatusCode::OK, JSON, body)
+}
+
 /// A body that fails before its first byte, so hyper tears the connection down instead of
 /// answering: what a client sees when a provider's process dies mid-request.
 pub(crate) fn dropped_connection() -> Response {

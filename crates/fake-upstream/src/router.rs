@@ -1,8 +1,13 @@
 //! One handler for every request: routes are matched on the path's end, so any provider's
-//! prefix works (`/v1/…`, `/openai/deployments/x/…`, `/api/paas/v4/…`).
+//! prefix works (`/v1/…`, `/openai/deployments/x/…`, `/api/paas/v4/…`). Google's model routes
+//! end in `…/models/{model}:{method}` instead (see `gemini/mod.rs`).
 //!
-//! `GET …/models` answers Anthropic's list when the request carries Anthropic's headers
-//! (`x-api-key` or `anthropic-version`), and OpenAI's otherwise.
+//! `GET …/models` answers Google's list when the request carries an API key the Gemini way
+//! (`x-goog-api-key` or `?key=`), Anthropic's when it carries Anthropic's headers (`x-api-key`
+//! or `anthropic-version`), and OpenAI's otherwise.
+//!
+//! Google's token routes (`POST …/token`, the metadata server's token) are kept in the request
+//! log but counted apart, and `latency` does not delay them (`token_latency` does).
 
 use std::sync::Arc;
 
@@ -13,7 +18,7 @@ use http::{Method, StatusCode};
 
 use crate::app::App;
 use crate::scripted::Dialect;
-use crate::{anthropic, chat, embeddings, errors, passthrough, reply};
+use crate::{anthropic, chat, embeddings, errors, gemini, google_oauth, passthrough, reply};
 
 /// Larger than any prompt a test or the benchmark sends.
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -29,6 +34,12 @@ enum Route {
     OllamaEmbed,
     Messages,
     CountTokens,
+    /// `POST …/models/{model}:{method}`: Gemini and Vertex AI.
+    Gemini,
+    /// `POST …/token`: Google's OAuth 2.0 token endpoint.
+    Token,
+    /// `GET /computeMetadata/v1/instance/service-accounts/{account}/token`.
+    MetadataToken,
     Models,
     Echo,
     Binary,
@@ -41,7 +52,16 @@ impl Route {
     fn of(method: &Method, path: &str) -> Self {
         let post = method == Method::POST;
         let get = method == Method::GET;
-        if post && path.ends_with("/chat/completions") {
+        if post && gemini::model_route(path).is_some() {
+            Self::Gemini
+        } else if post && path.ends_with("/token") {
+            Self::Token
+        } else if get
+            && path.starts_with("/computeMetadata/v1/instance/service-accounts/")
+            && path.ends_with("/token")
+        {
+            Self::MetadataToken
+        } else if post && path.ends_with("/chat/completions") {
             Self::Chat
         } else if post && path.ends_with("/api/embed") {
             Self::OllamaEmbed
@@ -82,6 +102,9 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
             let status = StatusCode::PAYLOAD_TOO_LARGE;
             return errors::anthropic(status, "request_too_large", message);
         }
+        if route == Route::Gemini {
+            return gemini::ApiError::new(413, message).into_response();
+        }
         return errors::openai(
             StatusCode::PAYLOAD_TOO_LARGE,
             message,
@@ -89,6 +112,17 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
             None,
         );
     };
+    match route {
+        Route::Token => {
+            app.traffic.keep(app.options.record, &parts, &body);
+            return google_oauth::token(&app, &parts, &body).await;
+        }
+        Route::MetadataToken => {
+            app.traffic.keep(app.options.record, &parts, &body);
+            return google_oauth::metadata_token(&app, &parts).await;
+        }
+        _ => {}
+    }
     app.traffic.note(app.options.record, &parts, &body);
     if !app.options.latency.is_zero() {
         tokio::time::sleep(app.options.latency).await;
@@ -99,6 +133,8 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         Route::OllamaEmbed => embeddings::respond(app, body, Dialect::Ollama).await,
         Route::Messages => anthropic::respond(app, body).await,
         Route::CountTokens => anthropic::count_tokens(body).await,
+        Route::Gemini => gemini::respond(app, &parts, body).await,
+        Route::Models if gemini::speaks_google(&parts) => gemini::list_models(&app, &parts),
         Route::Models if speaks_anthropic(&parts.headers) => {
             reply::json(StatusCode::OK, app.anthropic.models_body.clone())
         }
@@ -116,9 +152,10 @@ fn speaks_anthropic(headers: &http::HeaderMap) -> bool {
 
 fn stats(app: &App) -> Response {
     let body = format!(
-        r#"{{"requests":{},"cancelled_streams":{}}}"#,
+        r#"{{"requests":{},"cancelled_streams":{},"token_requests":{}}}"#,
         app.traffic.requests(),
-        app.traffic.cancelled_streams()
+        app.traffic.cancelled_streams(),
+        app.google.token_requests()
     );
     reply::json(StatusCode::OK, body)
 }

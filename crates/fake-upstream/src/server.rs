@@ -32,11 +32,11 @@ impl FakeUpstream {
 
     /// `options` on `addr` (port 0 picks a free one).
     pub async fn bind(addr: SocketAddr, options: FakeOptions) -> anyhow::Result<FakeUpstream> {
-        let app = Arc::new(App::new(options).context("compiling the provider recordings")?);
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("binding the fake upstream to {addr}"))?;
         let addr = listener.local_addr()?;
+        let app = Arc::new(App::new(options, addr).context("starting the fake upstream")?);
         // Without NODELAY, small SSE writes wait on delayed ACKs and the benchmark measures Nagle.
         let listener = listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
@@ -78,9 +78,22 @@ impl FakeUpstream {
         self.app.traffic.cancelled_streams()
     }
 
-    /// Forgets recorded requests and resets both counters.
+    /// Requests to Google's token endpoint and the metadata server's token route. These are
+    /// kept in [`Self::received`] but not counted in [`Self::request_count`].
+    pub fn token_requests(&self) -> u64 {
+        self.app.google.token_requests()
+    }
+
+    /// `{base_url}/token`: the `token_uri` of a service-account key file pointed at this fake,
+    /// and the `aud` its JWT assertions must carry.
+    pub fn token_url(&self) -> String {
+        self.app.google.token_url()
+    }
+
+    /// Forgets recorded requests and resets the counters (issued tokens stay valid).
     pub fn clear(&self) {
         self.app.traffic.clear();
+        self.app.google.reset_count();
     }
 
     /// Serves until the server task fails; what the binary does.

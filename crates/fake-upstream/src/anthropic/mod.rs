@@ -25,6 +25,7 @@ use crate::faults::Fault;
 use crate::options::FakeOptions;
 use crate::request::text_tokens;
 use crate::scripted::{self, Dialect};
+use crate::split::split_before;
 use crate::template::{Slot, Template, push_hex_id, push_json_str, push_u64};
 use crate::{errors, reply};
 
@@ -287,23 +288,6 @@ fn push_usage(template: &Template, plan: &Plan<'_>, out: &mut Vec<u8>) {
     });
 }
 
-/// Splits `text` right before each `separator`, so the pieces join back to `text`:
-/// `"Hello World"` by `" "` is `"Hello"`, `" World"`.
-fn split_before<'t>(text: &'t str, separator: &str) -> Vec<&'t str> {
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    for (at, _) in text.match_indices(separator) {
-        if at > start {
-            pieces.push(&text[start..at]);
-            start = at;
-        }
-    }
-    if start < text.len() {
-        pieces.push(&text[start..]);
-    }
-    pieces
-}
-
 fn owned(pieces: Vec<&str>) -> Vec<String> {
     pieces.into_iter().map(str::to_owned).collect()
 }
@@ -311,14 +295,6 @@ fn owned(pieces: Vec<&str>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn split_before_keeps_every_byte() {
-        assert_eq!(split_before("Hello World", " "), ["Hello", " World"]);
-        assert_eq!(split_before(" a  b", " "), [" a", " ", " b"]);
-        assert_eq!(split_before("a\n\nb", "\n\n"), ["a", "\n\nb"]);
-        assert!(split_before("", " ").is_empty());
-    }
 
     #[test]
     fn request_flags() {

@@ -12,6 +12,8 @@ mod chat;
 mod client;
 mod embeddings;
 mod faults;
+mod gemini;
+mod google_oauth;
 mod passthrough;
 mod recording;
 mod routes;

@@ -75,7 +75,10 @@ async fn control_endpoints_are_not_counted_and_clear_resets() {
     .await;
     get(fake.addr(), "/health").await;
     let stats = get(fake.addr(), "/__stats").await.json();
-    assert_eq!(stats, json!({"requests": 2, "cancelled_streams": 0}));
+    assert_eq!(
+        stats,
+        json!({"requests": 2, "cancelled_streams": 0, "token_requests": 0})
+    );
     assert_eq!(fake.request_count(), 2);
     let paths: Vec<String> = fake.received().into_iter().map(|r| r.path).collect();
     assert_eq!(paths, ["/v1/chat/completions", "/v1/embeddings"]);

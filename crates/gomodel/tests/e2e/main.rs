@@ -19,6 +19,7 @@ mod base_path;
 mod chat;
 mod cli;
 mod errors;
+mod google;
 mod models;
 mod passthrough;
 mod providers;

@@ -9,7 +9,7 @@ use std::process::Command;
 use crate::harness::*;
 
 /// A Python interpreter that can `import openai`.
-fn python_with_openai() -> PathBuf {
+pub(crate) fn python_with_openai() -> PathBuf {
     if let Some(python) = std::env::var_os("GOMODEL_TEST_PYTHON") {
         return PathBuf::from(python);
     }

@@ -309,9 +309,16 @@ impl GeminiNative {
                 format!("{} {reason}", status.as_u16())
             });
         let message = redact(&message, &self.api_key);
+        // Google answers a wrong API key with 400 INVALID_ARGUMENT; it is an authentication
+        // failure, and the client should see it as one.
+        let status = if google.as_ref().is_some_and(GoogleError::is_invalid_key) {
+            401
+        } else {
+            status.as_u16()
+        };
         ProviderError::Upstream {
             provider: self.name.clone(),
-            status: status.as_u16(),
+            status,
             message: message.clone(),
             body: Box::new(UpstreamErrorBody {
                 message: Some(message),
@@ -332,9 +339,17 @@ struct GoogleError {
     message: String,
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    details: Vec<serde_json::Value>,
 }
 
 impl GoogleError {
+    fn is_invalid_key(&self) -> bool {
+        self.details
+            .iter()
+            .any(|d| d.get("reason").and_then(|r| r.as_str()) == Some("API_KEY_INVALID"))
+    }
+
     fn parse(raw: &[u8]) -> Option<Self> {
         #[derive(Deserialize)]
         struct Envelope {

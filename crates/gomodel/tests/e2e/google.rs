@@ -1,0 +1,714 @@
+//! Gemini (AI Studio) and Vertex AI end to end: the gateway in front of the fake Google
+//! services (generateContent, streams, embeddings, model lists, the OAuth token endpoint and
+//! the metadata server). The service-account key is a fresh RSA key made for each test by
+//! `openssl`; the fake verifies the JWTs it signs.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use gomodel_fake_upstream::{FakeOptions, FakeUpstream};
+use serde_json::{Value, json};
+
+use crate::harness::*;
+
+pub const GEMINI_KEY: &str = "AIzaSyTestGeminiKey0123456789abcdefghi";
+pub const SA_EMAIL: &str = "gateway@test-project.iam.gserviceaccount.com";
+
+/// A fresh 2048-bit RSA key: (PKCS#8 PEM, PKCS#8 DER).
+pub fn rsa_key() -> (String, Vec<u8>) {
+    let output = Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+        ])
+        .output()
+        .expect("openssl is needed for the Vertex tests (apt install openssl)");
+    assert!(output.status.success(), "openssl genpkey failed");
+    let pem = String::from_utf8(output.stdout).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    (pem, der)
+}
+
+/// A service-account key file whose token endpoint is the fake's.
+pub fn service_account_json(pem: &str, token_uri: &str) -> String {
+    json!({
+        "type": "service_account",
+        "project_id": "test-project",
+        "private_key_id": "0123456789abcdef",
+        "private_key": pem,
+        "client_email": SA_EMAIL,
+        "client_id": "1234567890",
+        "token_uri": token_uri,
+    })
+    .to_string()
+}
+
+/// A fake that knows `der` as the service account's key.
+pub async fn google_fake(
+    der: Option<Vec<u8>>,
+    tweak: impl FnOnce(&mut FakeOptions),
+) -> FakeUpstream {
+    let mut options = FakeOptions {
+        google_api_key: Some(GEMINI_KEY.to_owned()),
+        google_service_account_key: der,
+        google_client_email: Some(SA_EMAIL.to_owned()),
+        ..FakeOptions::default()
+    };
+    tweak(&mut options);
+    fake_with(options).await
+}
+
+pub async fn gemini_gateway(fake: &FakeUpstream, extra: &[(&str, &str)]) -> TestGateway {
+    let base = format!("{}/v1beta", fake.base_url());
+    let mut env = vec![
+        ("GOMODEL_MASTER_KEY", MASTER_KEY),
+        ("GEMINI_API_KEY", GEMINI_KEY),
+        ("GEMINI_BASE_URL", base.as_str()),
+    ];
+    env.extend_from_slice(extra);
+    TestGateway::start(&env).await
+}
+
+/// A Vertex gateway (service account) on `fake`; returns it with the key file's JSON.
+pub async fn vertex_gateway(fake: &FakeUpstream, pem: &str, extra: &[(&str, &str)]) -> TestGateway {
+    let json = service_account_json(pem, &fake.token_url());
+    let base = fake.base_url();
+    let mut env = vec![
+        ("GOMODEL_MASTER_KEY", MASTER_KEY),
+        ("VERTEX_PROJECT", "test-project"),
+        ("VERTEX_LOCATION", "us-central1"),
+        ("VERTEX_BASE_URL", base.as_str()),
+        ("VERTEX_SERVICE_ACCOUNT_JSON", json.as_str()),
+    ];
+    env.extend_from_slice(extra);
+    TestGateway::start(&env).await
+}
+
+fn last_to(fake: &FakeUpstream, suffix: &str) -> gomodel_fake_upstream::ReceivedRequest {
+    fake.received()
+        .into_iter()
+        .rev()
+        .find(|r| r.path.ends_with(suffix))
+        .unwrap_or_else(|| panic!("no request to …{suffix}"))
+}
+
+fn weather_tools() -> Value {
+    json!([
+        {"type": "function", "function": {"name": "get_weather", "description": "Weather for a place",
+            "parameters": {"type": "object", "additionalProperties": false,
+                "properties": {"location": {"type": "string"}, "unit": {"type": ["string", "null"], "enum": ["c", "f", null]}},
+                "required": ["location"]}}},
+        {"type": "function", "function": {"name": "get_time",
+            "parameters": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}}}
+    ])
+}
+
+#[tokio::test]
+async fn gemini_chat_is_translated_to_generate_content() {
+    let fake = google_fake(None, |_| {}).await;
+    let gateway = gemini_gateway(&fake, &[]).await;
+    let body = json!({"model": "gemini/gemini-2.5-flash", "messages": [
+        {"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hello"}],
+        "max_tokens": 50, "temperature": 0.3});
+    let response = gateway.post("/v1/chat/completions", &body).await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["object"], "chat.completion");
+    assert_eq!(answer["provider"], "gemini");
+    assert!(
+        !answer["choices"][0]["message"]["content"]
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(answer["choices"][0]["finish_reason"], "stop");
+    assert!(answer["usage"]["total_tokens"].as_u64().unwrap() > 0);
+
+    let sent = last_to(&fake, ":generateContent");
+    assert_eq!(sent.path, "/v1beta/models/gemini-2.5-flash:generateContent");
+    assert_eq!(sent.header("x-goog-api-key"), Some(GEMINI_KEY));
+    assert!(sent.header("authorization").is_none());
+    let upstream = sent.json();
+    assert_eq!(
+        upstream["systemInstruction"]["parts"][0]["text"],
+        "Be brief."
+    );
+    assert_eq!(upstream["contents"][0]["role"], "user");
+    assert_eq!(upstream["generationConfig"]["maxOutputTokens"], 50);
+    assert_eq!(upstream["generationConfig"]["temperature"], 0.3);
+}
+
+#[tokio::test]
+async fn gemini_stream_carries_usage_in_the_last_chunk() {
+    let fake = google_fake(None, |_| {}).await;
+    let gateway = gemini_gateway(&fake, &[]).await;
+    let body = json!({"model": "gemini/gemini-2.5-flash", "stream": true,
+        "stream_options": {"include_usage": true},
+        "messages": [{"role": "user", "content": "Say hello"}]});
+    let response = gateway.post("/v1/chat/completions", &body).await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    let data = sse_data(&text);
+    assert_eq!(data.last().map(String::as_str), Some("[DONE]"), "{text}");
+    let chunks: Vec<Value> = data[..data.len() - 1]
+        .iter()
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect();
+    let content: String = chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    assert!(!content.is_empty());
+    assert!(chunks.len() >= 3, "several chunks: {text}");
+    let last = chunks.last().unwrap();
+    assert!(
+        last["usage"]["total_tokens"].as_u64().unwrap() > 0,
+        "{last}"
+    );
+    let sent = last_to(&fake, ":streamGenerateContent");
+    assert_eq!(sent.query.as_deref(), Some("alt=sse"));
+}
+
+#[tokio::test]
+async fn gemini_parallel_tool_calls_round_trip_with_thought_signatures() {
+    let fake = google_fake(None, |_| {}).await;
+    let gateway = gemini_gateway(&fake, &[]).await;
+    let question = json!({"role": "user", "content": "Weather and time in Tokyo?"});
+    let body = json!({"model": "gemini/gemini-3-flash-preview", "messages": [question],
+        "tools": weather_tools(), "reasoning_effort": "low"});
+    let response = gateway.post("/v1/chat/completions", &body).await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["choices"][0]["finish_reason"], "tool_calls");
+    let message = answer["choices"][0]["message"].clone();
+    let calls = message["tool_calls"].as_array().unwrap().clone();
+    assert_eq!(calls.len(), 2, "{message}");
+    assert_ne!(calls[0]["id"], calls[1]["id"]);
+    assert!(
+        calls[0]["extra_content"]["google"]["thought_signature"].is_string(),
+        "{message}"
+    );
+    let tool_schema = &last_to(&fake, ":generateContent").json()["tools"][0]["functionDeclarations"]
+        [0]["parameters"];
+    assert!(tool_schema.get("additionalProperties").is_none());
+    assert_eq!(tool_schema["properties"]["unit"]["nullable"], true);
+
+    // The assistant message sent back as received: the fake checks the signature and that
+    // each call gets one response.
+    let results = calls.iter().map(
+        |call| json!({"role": "tool", "tool_call_id": call["id"], "content": "{\"ok\": true}"}),
+    );
+    let mut messages = vec![question.clone(), message.clone()];
+    messages.extend(results.clone());
+    let second = json!({"model": "gemini/gemini-3-flash-preview", "messages": messages, "tools": weather_tools()});
+    let response = gateway.post("/v1/chat/completions", &second).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    assert!(response.headers().get("x-gomodel-clamped-params").is_none());
+    let sent = last_to(&fake, ":generateContent").json();
+    let turns = sent["contents"].as_array().unwrap();
+    assert_eq!(
+        turns[1]["parts"][0]["thoughtSignature"],
+        calls[0]["extra_content"]["google"]["thought_signature"]
+    );
+    assert_eq!(turns[2]["parts"].as_array().unwrap().len(), 2);
+    assert_eq!(turns[2]["parts"][1]["functionResponse"]["name"], "get_time");
+
+    // A client that rebuilt the message without the signature still gets an answer, and is told.
+    let mut stripped = message.clone();
+    for call in stripped["tool_calls"].as_array_mut().unwrap() {
+        call.as_object_mut().unwrap().remove("extra_content");
+    }
+    let mut messages = vec![question, stripped];
+    messages.extend(results);
+    let third = json!({"model": "gemini/gemini-3-flash-preview", "messages": messages, "tools": weather_tools()});
+    let response = gateway.post("/v1/chat/completions", &third).await;
+    assert_eq!(response.status(), 200);
+    let clamped = response.headers()["x-gomodel-clamped-params"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(clamped.contains("thought signature"), "{clamped}");
+}
+
+#[tokio::test]
+async fn gemini_safety_blocks_are_content_filter_with_the_reason() {
+    let fake = google_fake(None, |_| {}).await;
+    let gateway = gemini_gateway(&fake, &[]).await;
+    for (model, expected) in [
+        (
+            "gemini/fake-safety-prompt",
+            "Gemini blocked the prompt: SAFETY",
+        ),
+        (
+            "gemini/fake-safety-candidate",
+            "Gemini stopped the answer: SAFETY",
+        ),
+    ] {
+        let answer: Value = gateway
+            .post("/v1/chat/completions", &chat_body(model))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            answer["choices"][0]["finish_reason"], "content_filter",
+            "{answer}"
+        );
+        let refusal = answer["choices"][0]["message"]["refusal"].as_str().unwrap();
+        assert!(refusal.starts_with(expected), "{refusal}");
+        assert!(refusal.contains("HARM_CATEGORY_"), "{refusal}");
+    }
+}
+
+#[tokio::test]
+async fn gemini_errors_keep_their_meaning() {
+    let fake = google_fake(None, |_| {}).await;
+    let gateway = gemini_gateway(&fake, &[]).await;
+    let error = expect_error(
+        gateway
+            .post("/v1/chat/completions", &chat_body("gemini/fake-error-429"))
+            .await,
+        429,
+    )
+    .await;
+    assert_eq!(error["type"], "rate_limit_error");
+    assert_eq!(error["code"], "resource_exhausted");
+    // A remote image URL is refused before anything is sent.
+    let before = fake.request_count();
+    let body = json!({"model": "gemini/gemini-2.5-flash", "messages": [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}]}]});
+    let error = expect_error(gateway.post("/v1/chat/completions", &body).await, 400).await;
+    assert_eq!(error["param"], "messages[0].content");
+    assert_eq!(fake.request_count(), before);
+
+    // A wrong Gemini key is an authentication error, and the key is not echoed.
+    let wrong = gemini_gateway(
+        &fake,
+        &[("GEMINI_API_KEY", "AIzaWrongKeyWrongKeyWrongKey0000000")],
+    )
+    .await;
+    let error = expect_error(
+        wrong
+            .post(
+                "/v1/chat/completions",
+                &chat_body("gemini/gemini-2.5-flash"),
+            )
+            .await,
+        401,
+    )
+    .await;
+    assert!(
+        !error["message"].as_str().unwrap().contains("AIzaWrong"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn gemini_embeddings_and_model_list() {
+    let fake = google_fake(None, |_| {}).await;
+    let gateway = gemini_gateway(&fake, &[]).await;
+    let answer: Value = gateway
+        .post(
+            "/v1/embeddings",
+            &json!({"model": "gemini/text-embedding-004", "input": ["a", "b"], "dimensions": 8}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["object"], "list");
+    assert_eq!(answer["data"].as_array().unwrap().len(), 2);
+    assert_eq!(answer["data"][1]["index"], 1);
+    assert_eq!(answer["data"][0]["embedding"].as_array().unwrap().len(), 8);
+    let sent = last_to(&fake, ":batchEmbedContents");
+    assert_eq!(
+        sent.json()["requests"][0]["model"],
+        "models/text-embedding-004"
+    );
+    let encoded: Value = gateway
+        .post("/v1/embeddings", &json!({"model": "gemini/text-embedding-004", "input": "a", "encoding_format": "base64"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded["data"][0]["embedding"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(bytes.len(), 768 * 4);
+
+    let models: Value = gateway.get("/v1/models").await.json().await.unwrap();
+    let ids: Vec<&str> = models["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"gemini/gemini-2.5-flash"), "{ids:?}");
+    assert!(ids.contains(&"gemini/text-embedding-004"), "{ids:?}");
+    assert!(
+        !ids.iter()
+            .any(|id| id.contains("imagen") || id.ends_with("/aqa")),
+        "{ids:?}"
+    );
+}
+
+#[tokio::test]
+async fn messages_api_reaches_gemini() {
+    let fake = google_fake(None, |_| {}).await;
+    let gateway = gemini_gateway(&fake, &[]).await;
+    let response = gateway
+        .client
+        .post(gateway.url("/v1/messages"))
+        .header("x-api-key", MASTER_KEY)
+        .header("anthropic-version", "2023-06-01")
+        .json(
+            &json!({"model": "gemini/gemini-2.5-flash", "max_tokens": 100,
+            "system": "Be brief.", "messages": [{"role": "user", "content": "Say hello"}]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["type"], "message");
+    assert_eq!(answer["content"][0]["type"], "text");
+    assert_eq!(answer["stop_reason"], "end_turn");
+    assert_eq!(
+        last_to(&fake, ":generateContent").json()["systemInstruction"]["parts"][0]["text"],
+        "Be brief."
+    );
+}
+
+#[tokio::test]
+async fn gemini_openai_compatible_mode_sends_bytes_to_googles_openai_endpoint() {
+    let fake = google_fake(None, |_| {}).await;
+    let base = format!("{}/v1beta/openai", fake.base_url());
+    let gateway = gemini_gateway(
+        &fake,
+        &[
+            ("GEMINI_BASE_URL", base.as_str()),
+            ("GEMINI_API_MODE", "openai_compatible"),
+        ],
+    )
+    .await;
+    let response = gateway
+        .post(
+            "/v1/chat/completions",
+            &chat_body("gemini/gemini-2.5-flash"),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let sent = last_to(&fake, "/chat/completions");
+    assert_eq!(sent.path, "/v1beta/openai/chat/completions");
+    assert_eq!(
+        sent.header("authorization"),
+        Some(format!("Bearer {GEMINI_KEY}").as_str())
+    );
+    // The model list still comes from the native API.
+    let models: Value = gateway.get("/v1/models").await.json().await.unwrap();
+    assert!(
+        models["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == "gemini/gemini-2.5-flash")
+    );
+    assert!(
+        fake.received()
+            .iter()
+            .any(|r| r.path == "/v1beta/models" && r.header("x-goog-api-key") == Some(GEMINI_KEY))
+    );
+}
+
+#[tokio::test]
+async fn vertex_with_a_service_account_chat_stream_and_embeddings() {
+    let (pem, der) = rsa_key();
+    let fake = google_fake(Some(der), |_| {}).await;
+    let gateway = vertex_gateway(&fake, &pem, &[]).await;
+
+    let answer: Value = gateway
+        .post(
+            "/v1/chat/completions",
+            &chat_body("vertex/gemini-2.5-flash"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["provider"], "vertex", "{answer}");
+    assert!(
+        !answer["choices"][0]["message"]["content"]
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
+    let sent = last_to(&fake, ":generateContent");
+    assert_eq!(
+        sent.path,
+        "/v1/projects/test-project/locations/us-central1/publishers/google/models/gemini-2.5-flash:generateContent"
+    );
+    assert!(
+        sent.header("authorization")
+            .unwrap()
+            .starts_with("Bearer ya29.")
+    );
+    assert_eq!(sent.header("x-goog-user-project"), Some("test-project"));
+    assert!(sent.header("x-goog-api-key").is_none());
+
+    let mut stream = chat_body("vertex/gemini-2.5-flash");
+    stream["stream"] = json!(true);
+    let text = gateway
+        .post("/v1/chat/completions", &stream)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(text.trim_end().ends_with("data: [DONE]"), "{text}");
+
+    let embeddings: Value = gateway
+        .post(
+            "/v1/embeddings",
+            &json!({"model": "vertex/text-embedding-005", "input": ["a", "bb"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        embeddings["data"].as_array().unwrap().len(),
+        2,
+        "{embeddings}"
+    );
+    assert!(embeddings["usage"]["prompt_tokens"].as_u64().unwrap() > 0);
+    assert_eq!(
+        last_to(&fake, ":predict").json()["instances"][1]["content"],
+        "bb"
+    );
+    // One token for all of it.
+    assert_eq!(fake.token_requests(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_first_requests_make_one_token_request() {
+    let (pem, der) = rsa_key();
+    let fake = google_fake(Some(der), |o| o.token_latency = Duration::from_millis(300)).await;
+    let gateway = Arc::new(vertex_gateway(&fake, &pem, &[]).await);
+    let calls = (0..20).map(|_| {
+        let gateway = Arc::clone(&gateway);
+        tokio::spawn(async move {
+            gateway
+                .post(
+                    "/v1/chat/completions",
+                    &chat_body("vertex/gemini-2.5-flash"),
+                )
+                .await
+                .status()
+                .as_u16()
+        })
+    });
+    for call in calls.collect::<Vec<_>>() {
+        assert_eq!(call.await.unwrap(), 200);
+    }
+    assert_eq!(fake.token_requests(), 1);
+}
+
+#[tokio::test]
+async fn tokens_are_refreshed_before_they_expire() {
+    let (pem, der) = rsa_key();
+    let fake = google_fake(Some(der), |o| {
+        o.google_token_lifetime = Duration::from_secs(2)
+    })
+    .await;
+    let gateway = vertex_gateway(&fake, &pem, &[]).await;
+    let body = chat_body("vertex/gemini-2.5-flash");
+    let chat = || gateway.post("/v1/chat/completions", &body);
+    assert_eq!(chat().await.status(), 200);
+    assert_eq!(chat().await.status(), 200);
+    assert_eq!(fake.token_requests(), 1);
+    // Past three quarters of the lifetime: the next request refreshes; the fake would refuse
+    // an expired token, so every answer below proves the token in use was valid.
+    tokio::time::sleep(Duration::from_millis(1_700)).await;
+    assert_eq!(chat().await.status(), 200);
+    assert_eq!(fake.token_requests(), 2);
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    assert_eq!(chat().await.status(), 200);
+    assert_eq!(fake.token_requests(), 3);
+}
+
+#[tokio::test]
+async fn a_rejected_key_is_a_clear_authentication_error_naming_its_source() {
+    let (_, der) = rsa_key();
+    let (other_pem, _) = rsa_key();
+    let fake = google_fake(Some(der), |_| {}).await;
+    let gateway = vertex_gateway(&fake, &other_pem, &[]).await;
+    let error = expect_error(
+        gateway
+            .post(
+                "/v1/chat/completions",
+                &chat_body("vertex/gemini-2.5-flash"),
+            )
+            .await,
+        401,
+    )
+    .await;
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("VERTEX_SERVICE_ACCOUNT_JSON"), "{message}");
+    assert!(message.contains("invalid_grant"), "{message}");
+    assert!(
+        !message.contains("PRIVATE KEY") && !message.contains("ya29."),
+        "{message}"
+    );
+    assert_eq!(error["code"], "provider_authentication_failed");
+
+    // Token endpoint down: 502, still naming the source.
+    let json = service_account_json(&other_pem, "http://127.0.0.1:1/token");
+    let down = TestGateway::start(&[
+        ("GOMODEL_MASTER_KEY", MASTER_KEY),
+        ("VERTEX_PROJECT", "p"),
+        ("VERTEX_LOCATION", "global"),
+        ("VERTEX_BASE_URL", &fake.base_url()),
+        ("VERTEX_SERVICE_ACCOUNT_JSON", &json),
+    ])
+    .await;
+    let error = expect_error(
+        down.post(
+            "/v1/chat/completions",
+            &chat_body("vertex/gemini-2.5-flash"),
+        )
+        .await,
+        502,
+    )
+    .await;
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be reached"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn adc_authorized_user_file_and_metadata_server() {
+    let fake = google_fake(None, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let adc = dir.path().join("adc.json");
+    std::fs::write(
+        &adc,
+        json!({"type": "authorized_user", "client_id": "cid.apps.googleusercontent.com",
+            "client_secret": "d-secret", "refresh_token": "1//0gRefreshToken", "quota_project_id": "quota-proj",
+            "token_uri": fake.token_url()})
+        .to_string(),
+    )
+    .unwrap();
+    let adc_path = adc.display().to_string();
+    let base = fake.base_url();
+    let common = [
+        ("GOMODEL_MASTER_KEY", MASTER_KEY),
+        ("VERTEX_PROJECT", "test-project"),
+        ("VERTEX_LOCATION", "global"),
+        ("VERTEX_BASE_URL", base.as_str()),
+    ];
+    let mut env = common.to_vec();
+    env.push(("GOOGLE_APPLICATION_CREDENTIALS", adc_path.as_str()));
+    let gateway = TestGateway::start(&env).await;
+    assert_eq!(
+        gateway
+            .post(
+                "/v1/chat/completions",
+                &chat_body("vertex/gemini-2.5-flash")
+            )
+            .await
+            .status(),
+        200
+    );
+    let sent = last_to(&fake, ":generateContent");
+    assert_eq!(
+        sent.path,
+        "/v1/projects/test-project/locations/global/publishers/google/models/gemini-2.5-flash:generateContent"
+    );
+    assert_eq!(sent.header("x-goog-user-project"), Some("quota-proj"));
+    assert_eq!(fake.token_requests(), 1);
+
+    // No file: the metadata server.
+    let host = fake.addr().to_string();
+    let mut env = common.to_vec();
+    env.push(("GCE_METADATA_HOST", host.as_str()));
+    let gateway = TestGateway::start(&env).await;
+    assert_eq!(
+        gateway
+            .post(
+                "/v1/chat/completions",
+                &chat_body("vertex/gemini-2.5-flash")
+            )
+            .await
+            .status(),
+        200
+    );
+    assert!(
+        fake.received()
+            .iter()
+            .any(|r| r.path.ends_with("/service-accounts/default/token")
+                && r.header("metadata-flavor") == Some("Google"))
+    );
+}
+
+/// The OpenAI Python SDK against Gemini and Vertex: chat, stream, a two-turn tool
+/// conversation (the thought signature travels in the SDK's own message object), embeddings.
+#[tokio::test]
+async fn official_openai_python_sdk_against_gemini_and_vertex() {
+    let python = crate::sdk::python_with_openai();
+    let (pem, der) = rsa_key();
+    let fake = google_fake(Some(der), |_| {}).await;
+    let gemini = gemini_gateway(&fake, &[]).await;
+    let vertex = vertex_gateway(&fake, &pem, &[]).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/sdk_google.py");
+    for (gateway, provider, embed) in [
+        (&gemini, "gemini", "text-embedding-004"),
+        (&vertex, "vertex", "text-embedding-005"),
+    ] {
+        let base = gateway.url("/v1");
+        let python = python.clone();
+        let args = [
+            script.to_owned(),
+            base,
+            MASTER_KEY.to_owned(),
+            format!("{provider}/gemini-2.5-flash"),
+            format!("{provider}/gemini-3-flash-preview"),
+            format!("{provider}/{embed}"),
+        ];
+        let output =
+            tokio::task::spawn_blocking(move || Command::new(python).args(args).output().unwrap())
+                .await
+                .unwrap();
+        assert!(
+            output.status.success(),
+            "SDK script failed for {provider}:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert!(
+            !result["chat_content"].as_str().unwrap().is_empty(),
+            "{result}"
+        );
+        assert_eq!(result["chat_finish"], "stop");
+        assert!(result["chat_usage_total"].as_u64().unwrap() > 0);
+        assert_eq!(result["stream_content"], result["chat_content"], "{result}");
+        assert!(result["stream_usage_total"].as_u64().unwrap() > 0);
+        assert_eq!(result["tool_finish"], "tool_calls");
+        assert_eq!(result["tool_calls"][0]["name"], "get_weather");
+        assert_eq!(result["tool_calls"][1]["name"], "get_time");
+        assert_eq!(result["tool_calls"][0]["arguments"]["location"], "Tokyo");
+        assert_eq!(result["after_tools_finish"], "stop", "{result}");
+        assert_eq!(result["embedding_count"], 2);
+        assert_eq!(result["embedding_dim"], 768);
+    }
+}
