@@ -128,12 +128,19 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         tokio::time::sleep(app.options.latency).await;
     }
     match route {
+        // Vertex AI's OpenAI-compatible endpoint takes a Google token and `google/` model ids.
+        Route::Chat if gemini::is_vertex(parts.uri.path()) => {
+            gemini::vertex_openai_chat(app, &parts, body).await
+        }
         Route::Chat => chat::respond(app, body).await,
         Route::Embeddings => embeddings::respond(app, body, Dialect::OpenAi).await,
         Route::OllamaEmbed => embeddings::respond(app, body, Dialect::Ollama).await,
         Route::Messages => anthropic::respond(app, body).await,
         Route::CountTokens => anthropic::count_tokens(body).await,
         Route::Gemini => gemini::respond(app, &parts, body).await,
+        Route::Models if parts.uri.path().ends_with("/publishers/google/models") => {
+            gemini::list_publisher_models(&app, &parts)
+        }
         Route::Models if gemini::speaks_google(&parts) => gemini::list_models(&app, &parts),
         Route::Models if speaks_anthropic(&parts.headers) => {
             reply::json(StatusCode::OK, app.anthropic.models_body.clone())

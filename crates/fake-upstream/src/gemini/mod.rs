@@ -152,7 +152,7 @@ fn version(path: &str) -> &str {
         .unwrap_or("v1beta")
 }
 
-fn is_vertex(path: &str) -> bool {
+pub(crate) fn is_vertex(path: &str) -> bool {
     path.contains("/projects/") && path.contains("/locations/")
 }
 
@@ -204,6 +204,43 @@ pub(crate) fn list_models(app: &App, parts: &http::request::Parts) -> Response {
         Ok(page) => ok(&page),
         Err(error) => error.into_response(),
     }
+}
+
+/// `GET {origin}/v1beta1/publishers/google/models`: Vertex AI's Model Garden list (Google's
+/// models as `publishers/google/models/{id}`, without supported methods), paged like the
+/// Gemini API's list.
+pub(crate) fn list_publisher_models(app: &App, parts: &http::request::Parts) -> Response {
+    if let Err(error) = auth::check(app, parts, true) {
+        return error.into_response();
+    }
+    match models::publisher_page(app.options.models.as_deref(), parts.uri.query()) {
+        Ok(page) => ok(&page),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// `POST …/projects/{p}/locations/{l}/endpoints/openapi/chat/completions`: Vertex AI's
+/// OpenAI-compatible chat. A Google token is required and models are `publisher/model`
+/// (`google/gemini-2.5-flash`); the answer is the OpenAI fake's.
+pub(crate) async fn vertex_openai_chat(
+    app: Arc<App>,
+    parts: &http::request::Parts,
+    body: Bytes,
+) -> Response {
+    if let Err(error) = auth::check(&app, parts, true) {
+        return error.into_response();
+    }
+    let model = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("model")?.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    if !model.contains('/') {
+        return ApiError::invalid(format!(
+            "Model name must be in the format of publisher/model, got \"{model}\"."
+        ))
+        .into_response();
+    }
+    crate::chat::respond(app, body).await
 }
 
 fn generate(

@@ -300,6 +300,36 @@ pub(super) fn page(chosen: Option<&[String]>, query: Option<&str>) -> Result<Val
     .map_err(|e| ApiError::new(500, e.to_string()))
 }
 
+/// One page of Vertex AI's Model Garden list: the same catalog, named
+/// `publishers/google/models/{id}`, without the Gemini API's per-model details.
+pub(super) fn publisher_page(
+    chosen: Option<&[String]>,
+    query: Option<&str>,
+) -> Result<Value, ApiError> {
+    let page = page(chosen, query)?;
+    let models: Vec<Value> = page["models"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|m| m["name"].as_str())
+        .map(|name| {
+            let id = name.strip_prefix("models/").unwrap_or(name);
+            serde_json::json!({
+                "name": format!("publishers/google/models/{id}"),
+                "versionId": "001",
+                "openSourceCategory": "PROPRIETARY",
+                "launchStage": "GA",
+            })
+        })
+        .collect();
+    let mut out = serde_json::json!({ "publisherModels": models });
+    if let Some(token) = page.get("nextPageToken") {
+        out["nextPageToken"] = token.clone();
+    }
+    Ok(out)
+}
+
 fn query_value<'q>(query: Option<&'q str>, name: &str) -> Option<&'q str> {
     query?
         .split('&')

@@ -712,3 +712,114 @@ async fn official_openai_python_sdk_against_gemini_and_vertex() {
         assert_eq!(result["embedding_dim"], 768);
     }
 }
+
+#[tokio::test]
+async fn vertex_openai_compatible_mode_and_model_garden_list() {
+    let (pem, der) = rsa_key();
+    let fake = google_fake(Some(der), |_| {}).await;
+    let gateway = vertex_gateway(&fake, &pem, &[("VERTEX_API_MODE", "openai_compatible")]).await;
+    let response = gateway
+        .post(
+            "/v1/chat/completions",
+            &chat_body("vertex/gemini-2.5-flash"),
+        )
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let sent = last_to(&fake, "/chat/completions");
+    assert_eq!(
+        sent.path,
+        "/v1/projects/test-project/locations/us-central1/endpoints/openapi/chat/completions"
+    );
+    assert_eq!(sent.json()["model"], "google/gemini-2.5-flash");
+    assert!(
+        sent.header("authorization")
+            .unwrap()
+            .starts_with("Bearer ya29.")
+    );
+    // Embeddings stay on the native predict endpoint.
+    let embeddings = gateway
+        .post(
+            "/v1/embeddings",
+            &json!({"model": "vertex/text-embedding-005", "input": "a"}),
+        )
+        .await;
+    assert_eq!(embeddings.status(), 200);
+    assert!(
+        last_to(&fake, ":predict")
+            .path
+            .starts_with("/v1/projects/test-project/")
+    );
+    // The model list is Vertex's Model Garden, kept to Gemini and embedding models.
+    let models: Value = gateway.get("/v1/models").await.json().await.unwrap();
+    let ids: Vec<&str> = models["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"vertex/gemini-2.5-flash"), "{ids:?}");
+    assert!(!ids.iter().any(|id| id.contains("imagen")), "{ids:?}");
+    assert!(
+        fake.received()
+            .iter()
+            .any(|r| r.path == "/v1beta1/publishers/google/models")
+    );
+}
+
+#[tokio::test]
+async fn gemini_usage_rows_count_thoughts_as_output_and_are_priced() {
+    let fake = google_fake(None, |_| {}).await;
+    let gateway = gemini_gateway(&fake, &[("USAGE_FLUSH_INTERVAL", "100ms")]).await;
+    let mut body = chat_body("gemini/gemini-2.5-flash");
+    body["reasoning_effort"] = json!("low");
+    let answer: Value = gateway
+        .post("/v1/chat/completions", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let reasoning = answer["usage"]["completion_tokens_details"]["reasoning_tokens"]
+        .as_u64()
+        .unwrap();
+    assert!(reasoning > 0, "{answer}");
+    assert!(
+        answer["choices"][0]["message"]["reasoning_content"].is_string(),
+        "{answer}"
+    );
+    let mut stream = chat_body("gemini/gemini-2.5-flash");
+    stream["stream"] = json!(true);
+    gateway
+        .post("/v1/chat/completions", &stream)
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let log = loop {
+        let log: Value = gateway
+            .get("/admin/api/v1/usage/log")
+            .await
+            .json()
+            .await
+            .unwrap();
+        if log["total"] == 2 || std::time::Instant::now() > deadline {
+            break log;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let entries = log["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{log}");
+    for entry in entries {
+        assert_eq!(entry["provider_name"], "gemini");
+        assert_eq!(entry["cost_source"], "catalog", "{entry}");
+        assert!(entry["output_tokens"].as_i64().unwrap() > 0, "{entry}");
+        assert!(entry["total_cost"].as_f64().unwrap() > 0.0, "{entry}");
+    }
+    let thinking = entries.iter().find(|e| e["stream"] == false).unwrap();
+    assert_eq!(
+        thinking["reasoning_tokens"].as_u64(),
+        Some(reasoning),
+        "{thinking}"
+    );
+}
