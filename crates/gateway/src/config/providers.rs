@@ -506,4 +506,53 @@ mod tests {
         assert_eq!(providers[0].api_version.as_deref(), Some("2025-01-01"));
         assert_eq!(providers[1].api_version, None);
     }
+
+    #[test]
+    fn google_providers_from_env_with_suffixes_and_modes() {
+        let env = EnvMap::from_pairs([
+            ("GEMINI_API_KEY", "AIza-k"),
+            ("GEMINI_API_MODE", "compat"),
+            ("VERTEX_US_PROJECT", "p"),
+            ("VERTEX_US_LOCATION", "us-east5"),
+            ("VERTEX_US_AUTH_TYPE", "gcp_adc"),
+            ("VERTEX_US_MODELS", "gemini-2.5-pro"),
+            ("VERTEX_EU_PROJECT", "p"),
+            ("GCE_METADATA_HOST", "127.0.0.1:9"),
+        ]);
+        let (providers, warnings) = resolve(&BTreeMap::new(), &env).unwrap();
+        assert_eq!(names(&providers), ["gemini", "vertex-us"]);
+        assert_eq!(
+            providers[0].api_mode,
+            gomodel_providers::ApiMode::OpenAiCompatible
+        );
+        assert_eq!(
+            providers[0].base_url,
+            "https://generativelanguage.googleapis.com/v1beta"
+        );
+        let vertex = providers[1].vertex.as_ref().unwrap();
+        assert_eq!(
+            (vertex.project.as_str(), vertex.location.as_str()),
+            ("p", "us-east5")
+        );
+        assert_eq!(providers[1].models, ["gemini-2.5-pro"]);
+        assert_eq!(providers[1].base_url, "");
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("vertex-eu") && w.contains("VERTEX_EU_LOCATION")),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn gemini_with_a_vertex_backend_in_yaml_is_vertex() {
+        let mut yaml = BTreeMap::new();
+        let mut entry = yaml_provider("gemini", None, None);
+        entry.backend = Some(Scalar("vertex".into()));
+        entry.vertex_project = Some(Scalar("p".into()));
+        entry.vertex_location = Some(Scalar("global".into()));
+        yaml.insert("gv".to_owned(), entry);
+        let (providers, warnings) = resolve(&yaml, &EnvMap::default()).unwrap();
+        assert_eq!(providers[0].kind, ProviderKind::Vertex, "{warnings:?}");
+    }
 }
