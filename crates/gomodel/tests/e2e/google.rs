@@ -379,7 +379,21 @@ async fn messages_api_reaches_gemini() {
     assert_eq!(response.status(), 200);
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["type"], "message");
-    assert_eq!(answer["content"][0]["type"], "text");
+    let blocks = answer["content"].as_array().unwrap();
+    assert!(
+        blocks
+            .iter()
+            .any(|b| b["type"] == "text" && b["text"].as_str().is_some_and(|t| !t.is_empty())),
+        "{answer}"
+    );
+    // Gemini 2.5 signs its answer text; the signature rides in a text-less thinking block.
+    assert!(
+        blocks.iter().any(|b| b["type"] == "thinking"
+            && b["signature"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("gemini:text:"))),
+        "{answer}"
+    );
     assert_eq!(answer["stop_reason"], "end_turn");
     assert_eq!(
         last_to(&fake, ":generateContent").json()["systemInstruction"]["parts"][0]["text"],
@@ -822,4 +836,110 @@ async fn gemini_usage_rows_count_thoughts_as_output_and_are_priced() {
         Some(reasoning),
         "{thinking}"
     );
+}
+
+/// Claude Code on Gemini 3: the thought signature of a tool call rides in a text-less
+/// thinking block that Anthropic clients send back, and reaches Gemini in its place.
+#[tokio::test]
+async fn messages_api_carries_gemini_signatures_across_turns() {
+    let fake = google_fake(None, |_| {}).await;
+    let gateway = gemini_gateway(&fake, &[]).await;
+    let tools = json!([{"name": "get_weather", "input_schema": {"type": "object",
+        "properties": {"location": {"type": "string"}}, "required": ["location"]}}]);
+    let question = json!({"role": "user", "content": "Weather in Tokyo?"});
+    for stream in [false, true] {
+        let first = json!({"model": "gemini/gemini-3-flash-preview", "max_tokens": 200, "stream": stream,
+            "tools": tools, "messages": [question]});
+        let response = gateway
+            .client
+            .post(gateway.url("/v1/messages"))
+            .header("x-api-key", MASTER_KEY)
+            .header("anthropic-version", "2023-06-01")
+            .json(&first)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let content: Vec<Value> = if stream {
+            anthropic_stream_content(&response.text().await.unwrap())
+        } else {
+            let answer: Value = response.json().await.unwrap();
+            answer["content"].as_array().unwrap().clone()
+        };
+        let signature = content
+            .iter()
+            .find(|b| b["type"] == "thinking")
+            .and_then(|b| b["signature"].as_str())
+            .unwrap_or_else(|| panic!("no signature block: {content:?}"))
+            .to_owned();
+        assert!(signature.starts_with("gemini:call:0:"), "{signature}");
+        let call = content
+            .iter()
+            .find(|b| b["type"] == "tool_use")
+            .unwrap()
+            .clone();
+        let second = json!({"model": "gemini/gemini-3-flash-preview", "max_tokens": 200, "tools": tools,
+            "messages": [question, {"role": "assistant", "content": content},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call["id"], "content": "21C"}]}]});
+        let response = gateway
+            .client
+            .post(gateway.url("/v1/messages"))
+            .header("x-api-key", MASTER_KEY)
+            .header("anthropic-version", "2023-06-01")
+            .json(&second)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        assert!(response.headers().get("x-gomodel-clamped-params").is_none());
+        let sent = last_to(&fake, ":generateContent").json();
+        assert_eq!(
+            sent["contents"][1]["parts"][0]["thoughtSignature"].as_str(),
+            signature.strip_prefix("gemini:call:0:")
+        );
+    }
+}
+
+/// The content blocks of an Anthropic SSE stream, reassembled.
+fn anthropic_stream_content(text: &str) -> Vec<Value> {
+    let mut blocks: Vec<Value> = Vec::new();
+    for data in sse_data(text) {
+        let event: Value = serde_json::from_str(&data).unwrap();
+        match event["type"].as_str() {
+            Some("content_block_start") => blocks.push(event["content_block"].clone()),
+            Some("content_block_delta") => {
+                let Some(block) = blocks.last_mut() else {
+                    continue;
+                };
+                let delta = &event["delta"];
+                match delta["type"].as_str() {
+                    Some("text_delta") => {
+                        let text = format!(
+                            "{}{}",
+                            block["text"].as_str().unwrap_or(""),
+                            delta["text"].as_str().unwrap()
+                        );
+                        block["text"] = json!(text);
+                    }
+                    Some("signature_delta") => block["signature"] = delta["signature"].clone(),
+                    Some("input_json_delta") => {
+                        let partial = format!(
+                            "{}{}",
+                            block["partial"].as_str().unwrap_or(""),
+                            delta["partial_json"].as_str().unwrap()
+                        );
+                        block["partial"] = json!(partial);
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    for block in &mut blocks {
+        if let Some(partial) = block.as_object_mut().and_then(|b| b.remove("partial")) {
+            block["input"] = serde_json::from_str(partial.as_str().unwrap()).unwrap();
+        }
+    }
+    blocks
 }

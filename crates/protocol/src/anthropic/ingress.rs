@@ -8,9 +8,10 @@ use super::wire::{
     Block, MessageContent, MessagesRequest, MessagesResponse, System, ToolChoiceParam,
 };
 use crate::canonical::{
-    ChatRequest, ChatResponse, Content, ContentPart, FunctionCall, FunctionDef, ImageUrl, Message,
-    ReasoningBlock, Tool, ToolCall, ToolChoice,
+    ChatRequest, ChatResponse, Content, ContentPart, Extra, FunctionCall, FunctionDef, ImageUrl,
+    Message, ReasoningBlock, ResponseMessage, Tool, ToolCall, ToolChoice,
 };
+use crate::gemini::signatures::{self, SignedPart};
 use crate::report::{TranslationError, TranslationReport};
 
 const TARGET: &str = "an OpenAI-compatible provider";
@@ -215,9 +216,19 @@ fn assistant_turn(content: &MessageContent, index: usize) -> Result<Message, Tra
     let mut reasoning = String::new();
     let mut blocks = Vec::new();
     let mut calls = Vec::new();
+    let mut gemini_signatures = Vec::new();
     for block in content.blocks() {
         match block.kind.as_str() {
             "text" => text.push_str(block.text.as_deref().unwrap_or("")),
+            // A Gemini thought signature carried through an Anthropic client.
+            "thinking"
+                if let Some(signed) = block
+                    .signature
+                    .as_deref()
+                    .and_then(signatures::from_anthropic_signature) =>
+            {
+                gemini_signatures.push(signed);
+            }
             "thinking" => {
                 reasoning.push_str(block.thinking.as_deref().unwrap_or(""));
                 blocks.push(ReasoningBlock {
@@ -251,12 +262,27 @@ fn assistant_turn(content: &MessageContent, index: usize) -> Result<Message, Tra
             }
         }
     }
+    let mut extra = Extra::new();
+    for (part, signature) in gemini_signatures {
+        let value = signatures::extra_content(&signature);
+        match part {
+            SignedPart::Text => {
+                extra.insert("extra_content".to_owned(), value);
+            }
+            SignedPart::Call(n) => {
+                if let Some(call) = calls.get_mut(n) {
+                    call.extra_content = Some(value);
+                }
+            }
+        }
+    }
     Ok(Message {
         role: "assistant".to_owned(),
         content: (!text.is_empty() || calls.is_empty()).then_some(Content::Text(text)),
         tool_calls: (!calls.is_empty()).then_some(calls),
         reasoning_content: (!reasoning.is_empty()).then_some(reasoning),
         reasoning_blocks: (!blocks.is_empty()).then_some(blocks),
+        extra,
         ..Message::default()
     })
 }
@@ -378,6 +404,7 @@ pub fn to_messages_response(response: &ChatResponse, model: &str) -> MessagesRes
                 }
             }
         }
+        content.extend(gemini_signature_blocks(message));
         if let Some(text) = message.content.as_deref().filter(|t| !t.is_empty()) {
             content.push(Block::text(text));
         }
@@ -402,6 +429,31 @@ pub fn to_messages_response(response: &ChatResponse, model: &str) -> MessagesRes
         stop_sequence: None,
         usage: response.usage.as_ref().map(from_openai).unwrap_or_default(),
     }
+}
+
+/// Gemini thought signatures as text-less thinking blocks (see
+/// [`crate::gemini::signatures::to_anthropic_signature`]).
+fn gemini_signature_blocks(message: &ResponseMessage) -> Vec<Block> {
+    let text = signatures::signature_in(message.extra.get("extra_content"))
+        .map(|sig| (SignedPart::Text, sig));
+    let calls = message
+        .tool_calls
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(n, call)| {
+            signatures::signature_in(call.extra_content.as_ref())
+                .map(|sig| (SignedPart::Call(n), sig))
+        });
+    text.into_iter()
+        .chain(calls)
+        .map(|(part, sig)| Block {
+            kind: "thinking".to_owned(),
+            thinking: Some(String::new()),
+            signature: Some(signatures::to_anthropic_signature(part, &sig)),
+            ..Block::default()
+        })
+        .collect()
 }
 
 pub(crate) fn thinking_block(block: &ReasoningBlock) -> Block {

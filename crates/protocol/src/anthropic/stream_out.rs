@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::ingress::message_id;
 use super::usage::{from_openai, stop_reason};
 use crate::canonical::{ChatChunk, ReasoningBlock, UsageOut};
+use crate::gemini::signatures::{self, SignedPart};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Open {
@@ -90,7 +91,14 @@ impl OpenAiToAnthropic {
                 json!({"type": "text_delta", "text": text}),
             ));
         }
+        // Gemini thought signatures travel as text-less thinking blocks.
+        if let Some(signature) = signatures::signature_in(delta.extra_content.as_ref()) {
+            self.gemini_signature(SignedPart::Text, &signature, &mut out);
+        }
         for call in delta.tool_calls.iter().flatten() {
+            if let Some(signature) = signatures::signature_in(call.extra_content.as_ref()) {
+                self.gemini_signature(SignedPart::Call(call.index as usize), &signature, &mut out);
+            }
             let index =
                 match self.tools.get(&call.index) {
                     Some(index) => *index,
@@ -166,6 +174,16 @@ impl OpenAiToAnthropic {
             "error",
             &json!({"type": "error", "error": {"type": kind, "message": message}}),
         )]
+    }
+
+    fn gemini_signature(&mut self, part: SignedPart, signature: &str, out: &mut Vec<String>) {
+        self.close_open(out);
+        let block = ReasoningBlock {
+            thinking: None,
+            signature: Some(signatures::to_anthropic_signature(part, signature)),
+            redacted_data: None,
+        };
+        self.reasoning_block(&block, out);
     }
 
     fn reasoning_block(&mut self, block: &ReasoningBlock, out: &mut Vec<String>) {

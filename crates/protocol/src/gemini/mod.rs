@@ -10,6 +10,7 @@
 
 pub mod embeddings;
 pub mod ids;
+pub mod logprobs;
 pub mod model;
 pub mod request;
 pub mod response;

@@ -32,9 +32,13 @@ pub fn version(model: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
-/// Gemini 3 rejects function-call turns sent back without their thought signature.
+/// Gemini 3 rejects function-call turns sent back without their thought signature. The
+/// `-latest` aliases may point at Gemini 3 at any time, so they are treated as needing them
+/// (the placeholder signature is harmless on older models).
 pub fn requires_signatures(model: &str) -> bool {
+    let id = model.rsplit('/').next().unwrap_or(model);
     version(model).is_some_and(|(major, _)| major >= 3)
+        || (id.starts_with("gemini-") && id.ends_with("-latest"))
 }
 
 /// Maps an OpenAI reasoning effort (`none`, `minimal`, `low`, `medium`, `high`, `xhigh`) to
@@ -59,6 +63,8 @@ pub fn thinking(model: &str, effort: &str) -> Thinking {
             };
             Thinking::Level { level, note }
         }
+        // Gemini 2.5, and aliases (`gemini-flash-latest`), which may point at 2.5 or 3:
+        // Gemini 3 also accepts a budget.
         Some((2, 5)) | None if id.starts_with("gemini-") => {
             let (tokens, note) = match effort {
                 "none" if pro => (

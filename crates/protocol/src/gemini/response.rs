@@ -8,10 +8,10 @@
 
 use serde_json::Value;
 
-use super::ids;
 use super::signatures::extra_content;
-use super::usage::{describe_block, finish_reason, is_filtered, to_usage_out};
+use super::usage::{describe_block, finish_reason, stop_explanation, to_usage_out};
 use super::wire::{Candidate, GenerateContentResponse, Part};
+use super::{ids, logprobs};
 use crate::canonical::{ChatResponse, Choice, Extra, FunctionCall, ResponseMessage, ToolCall};
 
 pub fn to_openai_response(
@@ -93,17 +93,7 @@ fn candidate_choice(candidate: &Candidate, index: u32, response_id: &str) -> Cho
         }
     }
     let reason = candidate.finish_reason.as_deref().unwrap_or("STOP");
-    let filtered = is_filtered(reason);
-    let refusal = filtered.then(|| {
-        format!(
-            "Gemini stopped the answer: {}",
-            describe_block(
-                reason,
-                candidate.finish_message.as_deref(),
-                candidate.safety_ratings.as_deref().unwrap_or_default()
-            )
-        )
-    });
+    let refusal = stop_explanation(candidate);
     let mut extra = Extra::new();
     if let Some(signature) = &text_signature {
         extra.insert("extra_content".to_owned(), extra_content(signature));
@@ -121,7 +111,7 @@ fn candidate_choice(candidate: &Candidate, index: u32, response_id: &str) -> Cho
             extra,
         },
         finish_reason: Some(finish_reason(reason, has_calls).to_owned()),
-        logprobs: None,
+        logprobs: candidate.logprobs_result.as_ref().map(logprobs::to_openai),
     }
 }
 

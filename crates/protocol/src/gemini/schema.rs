@@ -59,6 +59,18 @@ const ANNOTATIONS: [&str; 8] = [
 /// How deep `$ref`s may nest before the schema counts as recursive.
 const MAX_REF_DEPTH: usize = 16;
 
+/// How many `$ref`s one schema may inline in all. Each inlining copies a definition, so
+/// definitions that use each other several times grow exponentially; past this the schema is
+/// refused instead of taking seconds and gigabytes to expand.
+const MAX_REF_EXPANSIONS: usize = 1_000;
+
+/// `format` values Gemini accepts, per type; others move into the description.
+const FORMATS: [(&str, &[&str]); 3] = [
+    ("string", &["enum", "date-time"]),
+    ("number", &["float", "double"]),
+    ("integer", &["int32", "int64"]),
+];
+
 /// Converts `schema`; `path` names it in reports (`tools[0].function.parameters`).
 pub fn to_gemini_schema(
     schema: &Value,
@@ -70,6 +82,7 @@ pub fn to_gemini_schema(
         defs: &defs,
         report,
         depth: 0,
+        expansions: 0,
     };
     converter.convert(schema, path)
 }
@@ -90,6 +103,7 @@ struct Converter<'a> {
     defs: &'a Map<String, Value>,
     report: &'a mut TranslationReport,
     depth: usize,
+    expansions: usize,
 }
 
 impl Converter<'_> {
@@ -148,11 +162,58 @@ impl Converter<'_> {
                 _ => self.report.drop(&at(), TARGET)?,
             }
         }
-        // Gemini enums are strings: say so when the source schema left the type implicit.
-        if out.contains_key("enum") && !out.contains_key("type") {
-            out.insert("type".to_owned(), Value::String("string".to_owned()));
-        }
+        self.fit_enum(&mut out, path);
+        self.fit_format(&mut out, path);
         Ok(Value::Object(out))
+    }
+
+    /// Gemini enums must be strings: an enum on another type (or none) becomes a string enum,
+    /// reported when the type changed.
+    fn fit_enum(&mut self, out: &mut Map<String, Value>, path: &str) {
+        if !out.contains_key("enum") {
+            return;
+        }
+        match out.get("type").and_then(Value::as_str) {
+            Some("string") => {}
+            Some(other) => {
+                self.report.clamp(
+                    &format!("{path}.enum"),
+                    &format!("a {other} enum is sent to {TARGET} as a string enum"),
+                );
+                out.insert("type".to_owned(), Value::String("string".to_owned()));
+                out.remove("format");
+            }
+            None => {
+                out.insert("type".to_owned(), Value::String("string".to_owned()));
+            }
+        }
+    }
+
+    /// Gemini refuses formats it does not know (`uri`, `email`, …). Rather than lose the hint,
+    /// it moves into the description, where the model still reads it.
+    fn fit_format(&mut self, out: &mut Map<String, Value>, path: &str) {
+        let Some(format) = out.get("format").and_then(Value::as_str).map(str::to_owned) else {
+            return;
+        };
+        let kind = out.get("type").and_then(Value::as_str).unwrap_or("");
+        let allowed = FORMATS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .is_some_and(|(_, formats)| formats.contains(&format.as_str()));
+        if allowed {
+            return;
+        }
+        out.remove("format");
+        let note = format!("format: {format}");
+        let description = match out.get("description").and_then(Value::as_str) {
+            Some(text) if !text.is_empty() => format!("{text} ({note})"),
+            _ => format!("({note})"),
+        };
+        out.insert("description".to_owned(), Value::String(description));
+        self.report.clamp(
+            &format!("{path}.format"),
+            &format!("'{format}' is not a {TARGET} format; moved into the description"),
+        );
     }
 
     /// `type` as a string, or a list with `"null"` (→ `nullable`).
@@ -284,6 +345,15 @@ impl Converter<'_> {
                 format!("recursive schemas cannot be expressed for {TARGET}"),
             ));
         }
+        self.expansions += 1;
+        if self.expansions > MAX_REF_EXPANSIONS {
+            return Err(TranslationError::new(
+                format!("{path}.$ref"),
+                format!(
+                    "the schema expands to more than {MAX_REF_EXPANSIONS} inlined references; {TARGET} needs references inlined, so simplify the schema"
+                ),
+            ));
+        }
         self.depth += 1;
         let inlined = self.convert(&target, path);
         self.depth -= 1;
@@ -390,6 +460,46 @@ mod tests {
             Strictness::Lenient,
         );
         assert!(remote.unwrap_err().message.contains("local references"));
+    }
+
+    #[test]
+    fn exponential_references_are_refused_quickly() {
+        // Each definition uses the next four times: 4^10 copies if expanded.
+        let mut defs = serde_json::Map::new();
+        for level in 0..10 {
+            let next = json!({"$ref": format!("#/$defs/D{}", level + 1)});
+            defs.insert(
+                format!("D{level}"),
+                json!({"type": "object", "properties": {"a": next, "b": next, "c": next, "d": next}}),
+            );
+        }
+        defs.insert("D10".to_owned(), json!({"type": "string"}));
+        let schema = json!({"$ref": "#/$defs/D0", "$defs": defs});
+        let started = std::time::Instant::now();
+        let (out, _) = convert(schema, Strictness::Lenient);
+        assert!(out.unwrap_err().message.contains("more than 1000"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    #[test]
+    fn unknown_formats_move_into_the_description_and_enums_become_strings() {
+        let mut report = TranslationReport::new(Strictness::Strict);
+        let schema = json!({"type": "object", "properties": {
+            "url": {"type": "string", "format": "uri", "description": "Page"},
+            "when": {"type": "string", "format": "date-time"},
+            "size": {"type": "integer", "format": "int64", "enum": [1, 2]}
+        }});
+        let out = to_gemini_schema(&schema, "p", &mut report).unwrap();
+        assert_eq!(
+            out["properties"]["url"],
+            json!({"type": "string", "description": "Page (format: uri)"})
+        );
+        assert_eq!(out["properties"]["when"]["format"], "date-time");
+        assert_eq!(
+            out["properties"]["size"],
+            json!({"type": "string", "enum": ["1", "2"]})
+        );
+        assert_eq!(report.clamped.len(), 2, "{:?}", report.clamped);
     }
 
     #[test]

@@ -9,11 +9,11 @@
 
 use std::collections::HashMap;
 
-use super::ids;
 use super::response::{arguments_text, part_text, response_id};
 use super::signatures::extra_content;
-use super::usage::{describe_block, finish_reason, is_filtered, to_usage_out};
+use super::usage::{describe_block, finish_reason, stop_explanation, to_usage_out};
 use super::wire::{Candidate, GenerateContentResponse, UsageMetadata};
+use super::{ids, logprobs};
 use crate::canonical::{ChatChunk, ChunkChoice, Delta, FunctionCallDelta, ToolCallDelta};
 
 /// What the caller must do after feeding one event.
@@ -164,20 +164,16 @@ impl GeminiToOpenAi {
         }
         let finish = candidate.finish_reason.as_deref().map(|reason| {
             state.finished = true;
-            if is_filtered(reason) {
-                delta.refusal = Some(format!(
-                    "Gemini stopped the answer: {}",
-                    describe_block(
-                        reason,
-                        candidate.finish_message.as_deref(),
-                        candidate.safety_ratings.as_deref().unwrap_or_default()
-                    )
-                ));
-            }
+            delta.refusal = stop_explanation(candidate);
             finish_reason(reason, state.tool_calls > 0)
         });
-        if delta != Delta::default() || finish.is_some() {
-            out.push(self.chunk(index, delta, finish));
+        let logprobs = candidate.logprobs_result.as_ref().map(logprobs::to_openai);
+        if delta != Delta::default() || finish.is_some() || logprobs.is_some() {
+            let mut chunk = self.chunk(index, delta, finish);
+            if let Some(choice) = chunk.choices.first_mut() {
+                choice.logprobs = logprobs;
+            }
+            out.push(chunk);
         }
     }
 

@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use super::wire::{SafetyRating, UsageMetadata};
+use super::wire::{Candidate, SafetyRating, UsageMetadata};
 use crate::Usage;
 use crate::canonical::UsageOut;
 
@@ -79,6 +79,28 @@ pub fn finish_reason(reason: &str, has_tool_calls: bool) -> &'static str {
 
 pub fn is_filtered(reason: &str) -> bool {
     FILTERED.contains(&reason)
+}
+
+/// Why a candidate stopped, for the client, when it did not simply finish: a filter
+/// (`SAFETY (HARM_CATEGORY_HARASSMENT: MEDIUM)`) or a failure such as `MALFORMED_FUNCTION_CALL`
+/// (with Gemini's `finishMessage`). It goes in the message's `refusal`, the one field OpenAI
+/// clients show for an answer that is not content.
+pub fn stop_explanation(candidate: &Candidate) -> Option<String> {
+    let reason = candidate.finish_reason.as_deref()?;
+    if matches!(
+        reason,
+        "STOP" | "MAX_TOKENS" | "FINISH_REASON_UNSPECIFIED" | ""
+    ) {
+        return None;
+    }
+    Some(format!(
+        "Gemini stopped the answer: {}",
+        describe_block(
+            reason,
+            candidate.finish_message.as_deref(),
+            candidate.safety_ratings.as_deref().unwrap_or_default()
+        )
+    ))
 }
 
 /// A human-readable reason for a block: `SAFETY (HARM_CATEGORY_HARASSMENT: HIGH)`.

@@ -87,7 +87,9 @@ pub struct Blob {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FileData {
-    pub mime_type: String,
+    /// Optional for uploaded files, whose type Google already knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
     pub file_uri: String,
 }
 
@@ -225,6 +227,34 @@ pub struct Candidate {
     pub safety_ratings: Option<Vec<SafetyRating>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<u32>,
+    /// With `responseLogprobs`: the chosen tokens and the top alternatives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logprobs_result: Option<LogprobsResult>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogprobsResult {
+    #[serde(default)]
+    pub chosen_candidates: Vec<TokenLogprob>,
+    /// One entry per chosen token.
+    #[serde(default)]
+    pub top_candidates: Vec<TopCandidates>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TopCandidates {
+    #[serde(default)]
+    pub candidates: Vec<TokenLogprob>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenLogprob {
+    #[serde(default)]
+    pub token: String,
+    #[serde(default)]
+    pub log_probability: f64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
