@@ -94,6 +94,12 @@ impl GoogleAuth {
         self.requests.store(0, Ordering::Relaxed);
     }
 
+    /// Forgets every issued token, as when Google revokes them: callers get 401 until they
+    /// fetch new ones.
+    pub(crate) fn revoke_all(&self) {
+        self.lock().clear();
+    }
+
     pub(crate) fn check(&self, token: &str) -> TokenCheck {
         match self.lock().get(token) {
             None => TokenCheck::Unknown,

@@ -90,6 +90,11 @@ impl FakeUpstream {
         self.app.google.token_url()
     }
 
+    /// Revokes every access token issued so far (Vertex then answers them 401).
+    pub fn revoke_tokens(&self) {
+        self.app.google.revoke_all();
+    }
+
     /// Forgets recorded requests and resets the counters (issued tokens stay valid).
     pub fn clear(&self) {
         self.app.traffic.clear();

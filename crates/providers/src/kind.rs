@@ -121,12 +121,6 @@ impl ProviderKind {
     pub fn supports_embeddings(self) -> bool {
         !matches!(self, Self::DeepSeek | Self::Oracle | Self::Anthropic)
     }
-
-    /// Whether the upstream speaks the OpenAI dialect (the bytes-through fast path applies).
-    /// Gemini and Vertex are translated by default (`*_API_MODE=native`).
-    pub fn is_openai_compatible(self) -> bool {
-        !matches!(self, Self::Anthropic | Self::Gemini | Self::Vertex)
-    }
 }
 
 impl fmt::Display for ProviderKind {

@@ -25,6 +25,7 @@ mod response;
 mod secret;
 mod settings;
 mod translated_stream;
+mod util;
 
 pub use error::{ProviderError, TransportFailure};
 pub use http::{ClientOptions, UpstreamClient, install_crypto_provider, set_worker_index};

@@ -37,8 +37,12 @@ fn redact_tokens_with_prefix(text: &str, prefix: &str) -> String {
             rest = after;
             continue;
         }
+        // Google access tokens have dots inside (`ya29.c.b0Aa…`).
+        let dots = prefix == "ya29.";
         let token_len = after
-            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*')))
+            .find(|c: char| {
+                !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*') || (dots && c == '.'))
+            })
             .unwrap_or(after.len());
         if token_len >= 6 {
             out.push_str("[redacted]");
@@ -69,6 +73,13 @@ mod tests {
         assert_eq!(
             redact("gsk_abcdefghij and AIzaSyABCDEFG", &Secret::default()),
             "[redacted] and [redacted]"
+        );
+        assert_eq!(
+            redact(
+                "token ya29.c.b0AaAbCdEf.GhIj-kl rejected",
+                &Secret::default()
+            ),
+            "token [redacted] rejected"
         );
     }
 }

@@ -28,13 +28,15 @@ pub struct GoogleDraft {
     pub location: Option<String>,
     pub auth_type: Option<String>,
     pub service_account_file: Option<String>,
-    pub service_account_json: Option<String>,
-    pub service_account_json_base64: Option<String>,
+    /// Keys are `Secret`s from the moment they are read: a `Debug` of the draft prints `***`.
+    pub service_account_json: Option<Secret>,
+    pub service_account_json_base64: Option<Secret>,
     pub gcp_scope: Option<String>,
 }
 
 /// Env field names (after the `GEMINI_…`/`VERTEX_…` prefix), longest first so suffixed names
-/// match the longest field (`VERTEX_US_SERVICE_ACCOUNT_JSON_BASE64`).
+/// match the longest field (`VERTEX_US_SERVICE_ACCOUNT_JSON_BASE64`). `VERTEX_PROJECT` and
+/// `VERTEX_LOCATION` are GoModel's aliases (`VERTEX_VERTEX_PROJECT` works there too).
 pub const VERTEX_FIELDS: [&str; 10] = [
     "SERVICE_ACCOUNT_JSON_BASE64",
     "SERVICE_ACCOUNT_FILE",
@@ -51,14 +53,23 @@ pub const VERTEX_FIELDS: [&str; 10] = [
 impl GoogleDraft {
     /// Sets field `field` (one of [`VERTEX_FIELDS`]); false when it is not a Google field.
     pub fn set(&mut self, field: &str, value: &str) -> bool {
+        match field {
+            "SERVICE_ACCOUNT_JSON" => {
+                self.service_account_json = Some(Secret::new(value));
+                return true;
+            }
+            "SERVICE_ACCOUNT_JSON_BASE64" => {
+                self.service_account_json_base64 = Some(Secret::new(value));
+                return true;
+            }
+            _ => {}
+        }
         let slot = match field {
             "API_MODE" => &mut self.api_mode,
             "PROJECT" | "VERTEX_PROJECT" => &mut self.project,
             "LOCATION" | "VERTEX_LOCATION" => &mut self.location,
             "AUTH_TYPE" => &mut self.auth_type,
             "SERVICE_ACCOUNT_FILE" => &mut self.service_account_file,
-            "SERVICE_ACCOUNT_JSON" => &mut self.service_account_json,
-            "SERVICE_ACCOUNT_JSON_BASE64" => &mut self.service_account_json_base64,
             "GCP_SCOPE" => &mut self.gcp_scope,
             _ => return false,
         };
@@ -77,12 +88,12 @@ pub fn resolve(
     kind: ProviderKind,
     prefix: &str,
     draft: &GoogleDraft,
-    has_base_url: bool,
+    base_url: Option<&str>,
     env: &EnvMap,
 ) -> Result<Resolved, String> {
     let api_mode = api_mode(prefix, draft, env)?;
     let vertex = match kind {
-        ProviderKind::Vertex => Some(vertex(prefix, draft, has_base_url, env)?),
+        ProviderKind::Vertex => Some(vertex(prefix, draft, base_url, env)?),
         _ => None,
     };
     Ok(Resolved { api_mode, vertex })
@@ -106,12 +117,13 @@ fn api_mode(prefix: &str, draft: &GoogleDraft, env: &EnvMap) -> Result<ApiMode, 
 fn vertex(
     prefix: &str,
     draft: &GoogleDraft,
-    has_base_url: bool,
+    base_url: Option<&str>,
     env: &EnvMap,
 ) -> Result<VertexSettings, String> {
     let project = draft.project.clone().unwrap_or_default();
     let location = draft.location.clone().unwrap_or_default();
-    if (project.is_empty() || location.is_empty()) && !has_base_url {
+    // Project and location build the URL, unless the base URL names the whole path.
+    if (project.is_empty() || location.is_empty()) && !base_url_has_path(base_url) {
         return Err(format!(
             "set {prefix}_PROJECT and {prefix}_LOCATION (a region such as us-central1, or global)"
         ));
@@ -161,11 +173,14 @@ fn service_account_source(
     let (json, origin) = if let Some(encoded) = &draft.service_account_json_base64 {
         let variable = format!("{prefix}_SERVICE_ACCOUNT_JSON_BASE64");
         (
-            decode_base64(encoded).ok_or_else(|| format!("{variable} is not base64"))?,
+            decode_base64(encoded.expose()).ok_or_else(|| format!("{variable} is not base64"))?,
             variable,
         )
     } else if let Some(json) = &draft.service_account_json {
-        (json.clone(), format!("{prefix}_SERVICE_ACCOUNT_JSON"))
+        (
+            json.expose().to_owned(),
+            format!("{prefix}_SERVICE_ACCOUNT_JSON"),
+        )
     } else if let Some(path) = &draft.service_account_file {
         let variable = format!("{prefix}_SERVICE_ACCOUNT_FILE ({path})");
         let json = std::fs::read_to_string(path)
@@ -221,6 +236,18 @@ fn adc_source(env: &EnvMap) -> Result<GoogleCredentialSource, String> {
     })
 }
 
+/// Whether a base URL has a path beyond its origin (`https://host/v1/projects/p/…`), as opposed
+/// to a bare origin that still needs project and location.
+fn base_url_has_path(base_url: Option<&str>) -> bool {
+    let Some(url) = base_url else {
+        return false;
+    };
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    after_scheme
+        .split_once('/')
+        .is_some_and(|(_, path)| !path.trim_matches('/').is_empty())
+}
+
 /// Standard, URL-safe, padded or not (GoModel accepts all four).
 fn decode_base64(text: &str) -> Option<String> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
@@ -265,7 +292,13 @@ mod tests {
     #[test]
     fn vertex_needs_project_and_location_and_readable_keys() {
         let env = EnvMap::default();
-        let err = vertex("VERTEX", &draft(&[("PROJECT", "p")]), false, &env).unwrap_err();
+        let err = vertex(
+            "VERTEX",
+            &draft(&[("PROJECT", "p")]),
+            Some("http://127.0.0.1:9"),
+            &env,
+        )
+        .unwrap_err();
         assert!(err.contains("VERTEX_LOCATION"), "{err}");
         let err = vertex(
             "VERTEX_US",
@@ -274,7 +307,7 @@ mod tests {
                 ("LOCATION", "us-east1"),
                 ("SERVICE_ACCOUNT_FILE", "/nope.json"),
             ]),
-            false,
+            None,
             &env,
         )
         .unwrap_err();
@@ -292,7 +325,7 @@ mod tests {
                     r#"{"type":"service_account","private_key":"SECRET"}"#,
                 ),
             ]),
-            false,
+            None,
             &env,
         )
         .unwrap_err();
@@ -303,7 +336,7 @@ mod tests {
         let adc = vertex(
             "VERTEX",
             &draft(&[("PROJECT", "p"), ("LOCATION", "global")]),
-            false,
+            None,
             &EnvMap::from_pairs([("GCE_METADATA_HOST", "127.0.0.1:9")]),
         )
         .unwrap();
@@ -317,7 +350,7 @@ mod tests {
                 ("LOCATION", "l"),
                 ("AUTH_TYPE", "api_key"),
             ]),
-            false,
+            None,
             &env,
         )
         .unwrap_err();

@@ -150,8 +150,8 @@ fn yaml_google(entry: &YamlProvider) -> GoogleDraft {
         location: text(&entry.vertex_location),
         auth_type: text(&entry.auth_type),
         service_account_file: text(&entry.service_account_file),
-        service_account_json: text(&entry.service_account_json),
-        service_account_json_base64: text(&entry.service_account_json_base64),
+        service_account_json: text(&entry.service_account_json).map(Secret::new),
+        service_account_json_base64: text(&entry.service_account_json_base64).map(Secret::new),
         gcp_scope: text(&entry.gcp_scope),
     }
 }
@@ -300,7 +300,7 @@ fn finish(
         .filter(|u| !(u.starts_with("${") && u.ends_with('}')));
     let google = match kind {
         ProviderKind::Gemini | ProviderKind::Vertex => {
-            match google::resolve(kind, &prefix, &draft.google, base_url.is_some(), env) {
+            match google::resolve(kind, &prefix, &draft.google, base_url.as_deref(), env) {
                 Ok(resolved) => Some(resolved),
                 Err(reason) => {
                     warnings.push(format!("provider '{name}' ({kind}) skipped: {reason}"));

@@ -474,7 +474,9 @@ async fn vertex_with_a_service_account_chat_stream_and_embeddings() {
             .unwrap()
             .starts_with("Bearer ya29.")
     );
-    assert_eq!(sent.header("x-goog-user-project"), Some("test-project"));
+    // A service account names no quota project: none is sent (it would need an extra IAM
+    // permission), the URL names the project.
+    assert!(sent.header("x-goog-user-project").is_none());
     assert!(sent.header("x-goog-api-key").is_none());
 
     let mut stream = chat_body("vertex/gemini-2.5-flash");
@@ -532,6 +534,97 @@ async fn concurrent_first_requests_make_one_token_request() {
         assert_eq!(call.await.unwrap(), 200);
     }
     assert_eq!(fake.token_requests(), 1);
+}
+
+#[tokio::test]
+async fn a_failing_token_endpoint_fails_queued_requests_together() {
+    let (_, der) = rsa_key();
+    let (other_pem, _) = rsa_key();
+    let fake = google_fake(Some(der), |o| o.token_latency = Duration::from_millis(300)).await;
+    let gateway = Arc::new(vertex_gateway(&fake, &other_pem, &[]).await);
+    let started = std::time::Instant::now();
+    let calls: Vec<_> = (0..10)
+        .map(|_| {
+            let gateway = Arc::clone(&gateway);
+            tokio::spawn(async move {
+                gateway
+                    .post(
+                        "/v1/chat/completions",
+                        &chat_body("vertex/gemini-2.5-flash"),
+                    )
+                    .await
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.await.unwrap(), 401);
+    }
+    // One refused token request answers every queued request (not ten, one after another).
+    assert_eq!(fake.token_requests(), 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn large_embedding_requests_are_split_into_batches_in_order() {
+    let fake = google_fake(None, |_| {}).await;
+    let gateway = gemini_gateway(&fake, &[]).await;
+    let inputs: Vec<String> = (0..250).map(|i| format!("text {i}")).collect();
+    let answer: Value = gateway
+        .post(
+            "/v1/embeddings",
+            &json!({"model": "gemini/text-embedding-004", "input": inputs, "dimensions": 4}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let data = answer["data"].as_array().unwrap();
+    assert_eq!(data.len(), 250, "{answer}");
+    assert!(data.iter().enumerate().all(|(i, d)| d["index"] == i));
+    let batches: Vec<usize> = fake
+        .received()
+        .iter()
+        .filter(|r| r.path.ends_with(":batchEmbedContents"))
+        .map(|r| r.json()["requests"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(batches, [100, 100, 50]);
+    // The vectors come back in input order: the fake derives them from the text.
+    let single: Value = gateway
+        .post(
+            "/v1/embeddings",
+            &json!({"model": "gemini/text-embedding-004", "input": "text 137", "dimensions": 4}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(single["data"][0]["embedding"], data[137]["embedding"]);
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_replaced_and_the_request_retried() {
+    let (pem, der) = rsa_key();
+    let fake = google_fake(Some(der), |_| {}).await;
+    let gateway = vertex_gateway(&fake, &pem, &[]).await;
+    let body = chat_body("vertex/gemini-2.5-flash");
+    assert_eq!(
+        gateway.post("/v1/chat/completions", &body).await.status(),
+        200
+    );
+    fake.revoke_tokens();
+    // Vertex answers 401 to the cached token; the gateway drops it, fetches a new one and
+    // retries once, so the client never sees the failure.
+    assert_eq!(
+        gateway.post("/v1/chat/completions", &body).await.status(),
+        200
+    );
+    assert_eq!(fake.token_requests(), 2);
 }
 
 #[tokio::test]

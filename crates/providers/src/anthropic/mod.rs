@@ -22,6 +22,7 @@ use reqwest::{Method, Url};
 use crate::provider::{CallContext, ChatReply, JsonReply, RequestAdjustments, UpstreamModel};
 use crate::response::{MAX_RESPONSE_BYTES, error_from, invalid, read_body};
 use crate::settings::GlobalProviderOptions;
+use crate::util::unix_seconds;
 use crate::{ProviderError, ProviderSettings, Secret, UpstreamClient};
 
 /// Headers a client may set that Anthropic reads (betas, version pinning).
@@ -114,14 +115,18 @@ impl AnthropicProvider {
             )
             .await?;
         if ctx.stream {
-            let stream =
-                stream::translate(response, self.name.clone(), ctx.model.to_owned(), now());
+            let stream = stream::translate(
+                response,
+                self.name.clone(),
+                ctx.model.to_owned(),
+                unix_seconds(),
+            );
             return Ok(ChatReply::Stream(stream, report));
         }
         let raw = read_body(&self.name, response, MAX_RESPONSE_BYTES).await?;
         let parsed: MessagesResponse = serde_json::from_slice(&raw)
             .map_err(|err| invalid(&self.name, format!("not a Messages response: {err}")))?;
-        let openai = to_openai_response(&parsed, now());
+        let openai = to_openai_response(&parsed, unix_seconds());
         let usage = openai_usage(&parsed.usage);
         let body =
             serde_json::to_vec(&openai).map_err(|err| invalid(&self.name, err.to_string()))?;
@@ -262,10 +267,4 @@ pub(crate) fn openai_usage(anthropic: &gomodel_protocol::anthropic::wire::Usage)
         reasoning_tokens: None,
         raw: serde_json::value::to_raw_value(anthropic).ok(),
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }

@@ -8,6 +8,7 @@
 //! comes from each service's own listing, filtered to models a chat or embeddings request
 //! can use.
 
+mod embeddings;
 mod models;
 mod stream;
 pub(crate) mod target;
@@ -15,14 +16,13 @@ pub(crate) mod target;
 use bytes::Bytes;
 use gomodel_protocol::JsonObject;
 use gomodel_protocol::canonical::ChatRequest;
-use gomodel_protocol::gemini::embeddings::{self, EmbeddingRequest};
 use gomodel_protocol::gemini::request::to_gemini;
 use gomodel_protocol::gemini::response::to_openai_response;
 use gomodel_protocol::gemini::usage::to_usage;
 use gomodel_protocol::gemini::wire::GenerateContentResponse;
+use gomodel_protocol::json_object::encode_value;
 use gomodel_protocol::openai::UpstreamErrorBody;
 use gomodel_protocol::report::{Strictness, TranslationReport};
-use gomodel_protocol::{Usage, json_object::encode_value};
 use http::{HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 use serde::Deserialize;
@@ -31,12 +31,10 @@ use crate::provider::{CallContext, ChatReply, JsonReply, RequestAdjustments, Ups
 use crate::redact::redact;
 use crate::response::{MAX_ERROR_BYTES, MAX_RESPONSE_BYTES, invalid, read_body};
 use crate::settings::GlobalProviderOptions;
+use crate::util::unix_seconds;
 use crate::{ProviderError, ProviderKind, ProviderSettings, Secret, UpstreamClient};
 
-use target::{Target, bare_model_id};
-
-/// Inputs per Vertex `predict` call for models that take one at a time.
-const VERTEX_SINGLE_INPUT_PREFIX: &str = "gemini-embedding";
+use target::Target;
 
 #[derive(Debug)]
 pub struct GeminiNative {
@@ -62,6 +60,10 @@ impl GeminiNative {
             client,
             strictness: options.strictness,
         }
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
     }
 
     pub(crate) fn target(&self) -> &Target {
@@ -113,15 +115,20 @@ impl GeminiNative {
             .await?;
         let fallback_id = fallback_id(ctx.request_id);
         if ctx.stream {
-            let stream =
-                stream::translate(response, self.name.clone(), ctx.model, now(), &fallback_id);
+            let stream = stream::translate(
+                response,
+                self.name.clone(),
+                ctx.model,
+                unix_seconds(),
+                &fallback_id,
+            );
             return Ok(ChatReply::Stream(stream, report));
         }
         let raw = read_body(&self.name, response, MAX_RESPONSE_BYTES).await?;
         let parsed: GenerateContentResponse = serde_json::from_slice(&raw)
             .map_err(|err| invalid(&self.name, format!("not a generateContent answer: {err}")))?;
         let usage = parsed.usage_metadata.as_ref().map(to_usage);
-        let openai = to_openai_response(&parsed, ctx.model, now(), &fallback_id);
+        let openai = to_openai_response(&parsed, ctx.model, unix_seconds(), &fallback_id);
         let body =
             serde_json::to_vec(&openai).map_err(|err| invalid(&self.name, err.to_string()))?;
         Ok(ChatReply::Json(JsonReply {
@@ -138,96 +145,14 @@ impl GeminiNative {
         ctx: CallContext<'_>,
         adjustments: RequestAdjustments,
     ) -> Result<JsonReply, ProviderError> {
-        let request: EmbeddingRequest =
-            serde_json::from_slice(&body).map_err(|err| ProviderError::InvalidRequest {
-                message: format!("invalid embeddings request: {err}"),
-                param: None,
-            })?;
-        let texts = request
-            .texts()
-            .map_err(|err| ProviderError::InvalidRequest {
-                message: err.message,
-                param: err.param,
-            })?;
-        let model = bare_model_id(ctx.model);
-        let (vectors, tokens) = if self.target.is_vertex() {
-            self.vertex_embeddings(&request, &texts, model, ctx, &adjustments.headers)
-                .await?
-        } else {
-            let payload = embeddings::batch_request(model, &request, &texts);
-            let url = self.target.model_url(model, "batchEmbedContents");
-            let raw = self
-                .send_json(&url, &payload, ctx, adjustments.headers)
-                .await?;
-            let vectors = embeddings::vectors_from_batch(&raw)
-                .map_err(|detail| invalid(&self.name, detail))?;
-            (vectors, None)
-        };
-        if vectors.len() != texts.len() {
-            return Err(invalid(
-                &self.name,
-                format!(
-                    "{} embeddings returned for {} inputs",
-                    vectors.len(),
-                    texts.len()
-                ),
-            ));
-        }
-        let answer =
-            embeddings::openai_response(ctx.model, &vectors, tokens, request.wants_base64());
-        let usage = tokens.map(|tokens| Usage {
-            prompt_tokens: tokens,
-            total_tokens: tokens,
-            ..Usage::default()
-        });
-        Ok(JsonReply {
-            body: Bytes::from(answer.to_string()),
-            usage,
-            report: TranslationReport::default(),
-        })
-    }
-
-    /// Vertex `predict`. Gemini embedding models take one instance per call, so their inputs
-    /// are sent as concurrent single-instance calls.
-    async fn vertex_embeddings(
-        &self,
-        request: &EmbeddingRequest,
-        texts: &[String],
-        model: &str,
-        ctx: CallContext<'_>,
-        headers: &[(HeaderName, HeaderValue)],
-    ) -> Result<(Vec<Vec<f32>>, Option<u64>), ProviderError> {
-        let url = self.target.model_url(model, "predict");
-        let groups: Vec<&[String]> = if model.starts_with(VERTEX_SINGLE_INPUT_PREFIX) {
-            texts.chunks(1).collect()
-        } else {
-            vec![texts]
-        };
-        let calls = groups.into_iter().map(|group| {
-            let payload = embeddings::predict_request(request, group);
-            let url = url.clone();
-            async move {
-                let raw = self
-                    .send_json(&url, &payload, ctx, headers.to_vec())
-                    .await?;
-                embeddings::vectors_from_predict(&raw).map_err(|detail| invalid(&self.name, detail))
-            }
-        });
-        let mut vectors = Vec::with_capacity(texts.len());
-        let mut tokens = 0;
-        for answer in futures_util::future::join_all(calls).await {
-            let (group, count) = answer?;
-            vectors.extend(group);
-            tokens += count;
-        }
-        Ok((vectors, Some(tokens)))
+        embeddings::embed(self, body, ctx, adjustments).await
     }
 
     pub(crate) async fn list_models(&self) -> Result<Vec<UpstreamModel>, ProviderError> {
         models::list(self).await
     }
 
-    async fn send_json(
+    pub(crate) async fn send_json(
         &self,
         url: &str,
         payload: &serde_json::Value,
@@ -258,35 +183,50 @@ impl GeminiNative {
             ),
             param: None,
         })?;
-        let mut request = self.client.request(method, url);
-        for (name, value) in self.target.auth_headers().await? {
-            request = request.header(name, value);
+        // A token Google refuses (revoked, or expired in a clock jump) is dropped and the
+        // call made once more with a fresh one.
+        for attempt in 0..2 {
+            let auth = self.target.auth_headers().await?;
+            let mut request = self.client.request(method.clone(), url.clone());
+            for (name, value) in &auth {
+                request = request.header(name, value);
+            }
+            if let Some(body) = &body {
+                request = request
+                    .header(http::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone());
+            }
+            if !ctx.request_id.is_empty()
+                && let Ok(value) = HeaderValue::from_str(ctx.request_id)
+            {
+                request = request.header(self.kind.request_id_header(), value);
+            }
+            for (name, value) in &headers {
+                request = request.header(name, value);
+            }
+            let response =
+                self.client
+                    .send(request)
+                    .await
+                    .map_err(|failure| ProviderError::Transport {
+                        provider: self.name.clone(),
+                        failure,
+                    })?;
+            if response.status().is_success() {
+                return Ok(response);
+            }
+            if response.status() == http::StatusCode::UNAUTHORIZED
+                && attempt == 0
+                && self.target.invalidate(&auth)
+            {
+                continue;
+            }
+            return Err(self.error_from(response).await);
         }
-        if let Some(body) = body {
-            request = request
-                .header(http::header::CONTENT_TYPE, "application/json")
-                .body(body);
-        }
-        if !ctx.request_id.is_empty()
-            && let Ok(value) = HeaderValue::from_str(ctx.request_id)
-        {
-            request = request.header(self.kind.request_id_header(), value);
-        }
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
-        let response =
-            self.client
-                .send(request)
-                .await
-                .map_err(|failure| ProviderError::Transport {
-                    provider: self.name.clone(),
-                    failure,
-                })?;
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        Err(self.error_from(response).await)
+        Err(ProviderError::InvalidResponse {
+            provider: self.name.clone(),
+            detail: "the provider refused a fresh token".to_owned(),
+        })
     }
 
     async fn error_from(&self, response: reqwest::Response) -> ProviderError {
@@ -371,14 +311,8 @@ impl GoogleError {
 /// The id of an answer that carries none: the gateway's request id.
 fn fallback_id(request_id: &str) -> String {
     if request_id.is_empty() {
-        format!("{:x}", now())
+        format!("{:x}", unix_seconds())
     } else {
         request_id.to_owned()
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }

@@ -11,6 +11,7 @@ use super::target::Target;
 use crate::ProviderError;
 use crate::provider::{CallContext, UpstreamModel};
 use crate::response::{MAX_RESPONSE_BYTES, invalid, read_body};
+use crate::util::percent_encode;
 
 /// Pages read at most (Google pages are up to 1,000 models).
 const MAX_PAGES: usize = 20;
@@ -60,7 +61,7 @@ pub(super) async fn list(provider: &GeminiNative) -> Result<Vec<UpstreamModel>, 
         let mut url = format!("{base}?pageSize=1000");
         if let Some(token) = &token {
             url.push_str("&pageToken=");
-            url.push_str(&encode(token));
+            url.push_str(&percent_encode(token));
         }
         let response = provider
             .send(Method::GET, &url, None, ctx, Vec::new())
@@ -112,18 +113,6 @@ fn usable(entry: &Entry, vertex: bool) -> Option<String> {
         }
     };
     fits.then(|| id.to_owned())
-}
-
-fn encode(token: &str) -> String {
-    token
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

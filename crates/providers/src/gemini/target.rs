@@ -35,7 +35,7 @@ pub(crate) enum Target {
         /// `{origin}/v1beta1/publishers/google/models` (the Model Garden list).
         models_url: String,
         auth: Arc<GoogleAuth>,
-        /// `x-goog-user-project`: the project quota and billing go to.
+        /// `x-goog-user-project`, only when the credential names a quota project.
         user_project: Option<HeaderValue>,
     },
 }
@@ -136,9 +136,7 @@ impl Target {
                 ));
                 let user_project = auth
                     .quota_project()
-                    .unwrap_or(&vertex.project)
-                    .parse::<HeaderValue>()
-                    .ok();
+                    .and_then(|project| project.parse::<HeaderValue>().ok());
                 Self::Vertex {
                     native_base: bases.native,
                     models_url: bases.models.unwrap_or_default(),
@@ -192,6 +190,22 @@ impl Target {
                 Ok(headers)
             }
         }
+    }
+
+    /// Drops the token in `auth` after Google refused it; true when there was one to drop
+    /// (a retry with a new token may then succeed).
+    pub(crate) fn invalidate(&self, auth: &[(HeaderName, HeaderValue)]) -> bool {
+        let Self::Vertex { auth: source, .. } = self else {
+            return false;
+        };
+        let Some((_, token)) = auth
+            .iter()
+            .find(|(name, _)| name == http::header::AUTHORIZATION)
+        else {
+            return false;
+        };
+        source.invalidate(token);
+        true
     }
 
     pub(crate) fn google_auth(&self) -> Option<Arc<GoogleAuth>> {

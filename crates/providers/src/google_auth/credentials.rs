@@ -22,7 +22,6 @@ pub(crate) enum Credentials {
         /// Boxed: the parsed RSA key is large, the other variants small.
         key: Box<SigningKey>,
         token_uri: String,
-        project_id: Option<String>,
     },
     AuthorizedUser {
         client_id: String,
@@ -47,8 +46,6 @@ struct KeyFile {
     private_key_id: Option<String>,
     #[serde(default)]
     token_uri: Option<String>,
-    #[serde(default)]
-    project_id: Option<String>,
     #[serde(default)]
     client_id: Option<String>,
     #[serde(default)]
@@ -77,7 +74,6 @@ impl Credentials {
                     client_email,
                     key,
                     token_uri,
-                    project_id: file.project_id,
                 })
             }
             "authorized_user" => Ok(Self::AuthorizedUser {
@@ -94,14 +90,14 @@ impl Credentials {
         }
     }
 
-    /// The project that quota and billing go to, when the credential names one.
+    /// The project that quota and billing go to, when the credential names one explicitly
+    /// (a service account's own `project_id` is where it lives, not a quota choice).
     pub(crate) fn quota_project(&self) -> Option<&str> {
         match self {
-            Self::ServiceAccount { project_id, .. } => project_id.as_deref(),
             Self::AuthorizedUser {
                 quota_project_id, ..
             } => quota_project_id.as_deref(),
-            Self::Metadata { .. } => None,
+            Self::ServiceAccount { .. } | Self::Metadata { .. } => None,
         }
     }
 }

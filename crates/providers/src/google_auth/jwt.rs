@@ -90,12 +90,14 @@ fn pem_body(pem: &str) -> Result<(String, Vec<u8>), String> {
         .find("-----")
         .ok_or("private_key has a broken BEGIN line")?;
     let label = rest[..label_end].to_owned();
-    let body_start = label_end + 5;
+    // The body is searched after the BEGIN line only, so a marker inside the label cannot
+    // make the END come first.
+    let after_begin = &rest[label_end + "-----".len()..];
     let end_marker = format!("-----END {label}-----");
-    let body_end = rest
+    let body_end = after_begin
         .find(&end_marker)
         .ok_or("private_key has no END line")?;
-    let body: String = rest[body_start..body_end]
+    let body: String = after_begin[..body_end]
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
@@ -126,5 +128,8 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.contains("EC PRIVATE KEY"));
+        // An END marker inside the BEGIN line must not be taken for the end of the body.
+        let err = SigningKey::from_pem("-----BEGIN X-----END X-----", None).unwrap_err();
+        assert!(err.contains("no END line"), "{err}");
     }
 }

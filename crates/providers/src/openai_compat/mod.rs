@@ -171,13 +171,17 @@ impl OpenAiCompat {
         ctx: CallContext<'_>,
         adjustments: RequestAdjustments,
     ) -> Result<reqwest::Response, ProviderError> {
-        let mut request = self
-            .client
-            .request(method, url)
-            .headers(self.static_headers.clone());
-        if let Some(auth) = &self.google_auth {
-            request = request.header(http::header::AUTHORIZATION, auth.authorization().await?);
-        }
+        let mut headers = self.static_headers.clone();
+        // Vertex AI: a Google access token replaces any static credential.
+        let google_token = match &self.google_auth {
+            Some(auth) => {
+                let token = auth.authorization().await?;
+                headers.insert(http::header::AUTHORIZATION, token.clone());
+                Some(token)
+            }
+            None => None,
+        };
+        let mut request = self.client.request(method, url).headers(headers);
         if let Some(body) = body {
             request = request
                 .header(http::header::CONTENT_TYPE, "application/json")
@@ -202,6 +206,12 @@ impl OpenAiCompat {
                 })?;
         if response.status().is_success() {
             return Ok(response);
+        }
+        // A token Google refused is dropped, so the next request fetches a new one.
+        if response.status() == http::StatusCode::UNAUTHORIZED
+            && let (Some(auth), Some(token)) = (&self.google_auth, &google_token)
+        {
+            auth.invalidate(token);
         }
         Err(self.error_from(response).await)
     }

@@ -1,0 +1,121 @@
+//! `/v1/embeddings` on Gemini: `batchEmbedContents` (AI Studio) or `predict` (Vertex AI),
+//! split into calls of the sizes each API accepts and sent a few at a time, in order.
+//!
+//! Limits: AI Studio takes at most 100 requests per `batchEmbedContents`; Vertex's text
+//! embedding models at most 250 instances per `predict`; Vertex's Gemini embedding models one.
+//! An OpenAI client may send 2,048 inputs in one request.
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use gomodel_protocol::Usage;
+use gomodel_protocol::gemini::embeddings::{self as wire, EmbeddingRequest};
+use gomodel_protocol::report::TranslationReport;
+
+use super::GeminiNative;
+use super::target::bare_model_id;
+use crate::ProviderError;
+use crate::provider::{CallContext, JsonReply, RequestAdjustments};
+use crate::response::invalid;
+
+const AI_STUDIO_BATCH: usize = 100;
+const VERTEX_BATCH: usize = 250;
+/// Vertex models that take one instance per `predict` call.
+const VERTEX_SINGLE_INPUT_PREFIX: &str = "gemini-embedding";
+/// Calls in flight at once for one client request.
+const CONCURRENCY: usize = 4;
+
+/// One call's vectors and, on Vertex, its token count.
+type Group = (Vec<Vec<f32>>, Option<u64>);
+
+pub(super) async fn embed(
+    provider: &GeminiNative,
+    body: Bytes,
+    ctx: CallContext<'_>,
+    adjustments: RequestAdjustments,
+) -> Result<JsonReply, ProviderError> {
+    let request: EmbeddingRequest =
+        serde_json::from_slice(&body).map_err(|err| ProviderError::InvalidRequest {
+            message: format!("invalid embeddings request: {err}"),
+            param: None,
+        })?;
+    let texts = request
+        .texts()
+        .map_err(|err| ProviderError::InvalidRequest {
+            message: err.message,
+            param: err.param,
+        })?;
+    let model = bare_model_id(ctx.model);
+    let vertex = provider.target().is_vertex();
+    let (method, size) = match vertex {
+        true if model.starts_with(VERTEX_SINGLE_INPUT_PREFIX) => ("predict", 1),
+        true => ("predict", VERTEX_BATCH),
+        false => ("batchEmbedContents", AI_STUDIO_BATCH),
+    };
+    let url = provider.target().model_url(model, method);
+    let calls: Vec<_> = texts
+        .chunks(size)
+        .map(|group| embed_group(provider, &request, model, group, &url, ctx, &adjustments))
+        .collect();
+    let answers: Vec<Result<Group, ProviderError>> = futures_util::stream::iter(calls)
+        .buffered(CONCURRENCY)
+        .collect()
+        .await;
+    let mut vectors = Vec::with_capacity(texts.len());
+    let mut tokens: Option<u64> = None;
+    for answer in answers {
+        let (group, count) = answer?;
+        vectors.extend(group);
+        if let Some(count) = count {
+            tokens = Some(tokens.unwrap_or(0) + count);
+        }
+    }
+    let answer = wire::openai_response(ctx.model, &vectors, tokens, request.wants_base64());
+    Ok(JsonReply {
+        body: Bytes::from(answer.to_string()),
+        usage: tokens.map(|tokens| Usage {
+            prompt_tokens: tokens,
+            total_tokens: tokens,
+            ..Usage::default()
+        }),
+        report: TranslationReport::default(),
+    })
+}
+
+/// One `batchEmbedContents` or `predict` call for `group`.
+async fn embed_group(
+    provider: &GeminiNative,
+    request: &EmbeddingRequest,
+    model: &str,
+    group: &[String],
+    url: &str,
+    ctx: CallContext<'_>,
+    adjustments: &RequestAdjustments,
+) -> Result<Group, ProviderError> {
+    let vertex = provider.target().is_vertex();
+    let payload = if vertex {
+        wire::predict_request(request, group)
+    } else {
+        wire::batch_request(model, request, group)
+    };
+    let raw = provider
+        .send_json(url, &payload, ctx, adjustments.headers.clone())
+        .await?;
+    let read = if vertex {
+        wire::vectors_from_predict(&raw).map(|(v, tokens)| (v, Some(tokens)))
+    } else {
+        // AI Studio does not count embedding tokens.
+        wire::vectors_from_batch(&raw).map(|v| (v, None))
+    };
+    let (vectors, tokens) = read.map_err(|detail| invalid(provider.name(), detail))?;
+    if vectors.len() != group.len() {
+        return Err(invalid(
+            provider.name(),
+            format!(
+                "{} embeddings returned for {} inputs",
+                vectors.len(),
+                group.len()
+            ),
+        ));
+    }
+    Ok((vectors, tokens))
+}
