@@ -81,6 +81,32 @@ pub(super) fn check(reader: &Reader, value: &Value, path: &str) -> Result<(), Ap
             _ => {}
         }
     }
+    check_format_and_enum(value, path)
+}
+
+/// Gemini's own rules beyond field names: a string `format` must be `enum` or `date-time`
+/// (numbers take `float`/`double`, integers `int32`/`int64`), and only strings have enums.
+/// These are the 400s clients meet with `format: uri` or `{"type": "integer", "enum": [1]}`.
+fn check_format_and_enum(schema: &Value, path: &str) -> Result<(), ApiError> {
+    let kind = type_of(schema).unwrap_or_default();
+    if let Some(format) = schema.get("format").and_then(Value::as_str) {
+        let allowed: &[&str] = match kind.as_str() {
+            "STRING" => &["enum", "date-time"],
+            "NUMBER" => &["float", "double"],
+            "INTEGER" => &["int32", "int64"],
+            _ => &[],
+        };
+        if !allowed.contains(&format) {
+            return Err(ApiError::invalid(format!(
+                "* GenerateContentRequest.{path}.format: only 'enum' and 'date-time' are supported for STRING type"
+            )));
+        }
+    }
+    if schema.get("enum").is_some() && !kind.is_empty() && kind != "STRING" {
+        return Err(ApiError::invalid(format!(
+            "* GenerateContentRequest.{path}.enum: only allowed for STRING type"
+        )));
+    }
     Ok(())
 }
 

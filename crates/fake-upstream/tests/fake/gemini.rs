@@ -479,6 +479,20 @@ async fn unknown_fields_are_refused_like_google_does() {
             json!({"contents": []}),
             "* GenerateContentRequest.contents: contents is not specified\n",
         ),
+        (
+            with(
+                hello(),
+                json!({"tools": [{"functionDeclarations": [{"name": "f", "parameters": {"type": "object", "properties": {"u": {"type": "string", "format": "uri"}}}}]}]}),
+            ),
+            "* GenerateContentRequest.tools[0].function_declarations[0].parameters.properties[0].value.format: only 'enum' and 'date-time' are supported for STRING type",
+        ),
+        (
+            with(
+                hello(),
+                json!({"tools": [{"functionDeclarations": [{"name": "f", "parameters": {"type": "object", "properties": {"n": {"type": "integer", "enum": ["1"]}}}}]}]}),
+            ),
+            "* GenerateContentRequest.tools[0].function_declarations[0].parameters.properties[0].value.enum: only allowed for STRING type",
+        ),
     ];
     for (body, expected) in cases {
         let response = call(&fake, "gemini-2.5-flash", "generateContent", &body).await;

@@ -1036,3 +1036,30 @@ fn anthropic_stream_content(text: &str) -> Vec<Value> {
     }
     blocks
 }
+
+/// Claude Code's WebFetch-style `format: uri` and integer enums are rejected by Gemini as
+/// they are; the gateway rewrites them and says so.
+#[tokio::test]
+async fn json_schema_keywords_gemini_refuses_are_rewritten() {
+    let fake = google_fake(None, |_| {}).await;
+    let gateway = gemini_gateway(&fake, &[]).await;
+    let body = json!({"model": "gemini/gemini-2.5-flash", "messages": [{"role": "user", "content": "Fetch it"}],
+        "tools": [{"type": "function", "function": {"name": "web_fetch", "parameters": {
+            "$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "additionalProperties": false,
+            "properties": {"url": {"type": "string", "format": "uri"}, "retries": {"type": "integer", "enum": [0, 1, 2]}},
+            "required": ["url"]}}}]});
+    let response = gateway.post("/v1/chat/completions", &body).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let clamped = response.headers()["x-gomodel-clamped-params"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        clamped.contains("format") && clamped.contains("enum"),
+        "{clamped}"
+    );
+    let sent = last_to(&fake, ":generateContent").json();
+    let properties = &sent["tools"][0]["functionDeclarations"][0]["parameters"]["properties"];
+    assert_eq!(properties["url"]["description"], "(format: uri)");
+    assert_eq!(properties["retries"]["type"], "string");
+}
