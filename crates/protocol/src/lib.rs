@@ -17,7 +17,9 @@
 //! Keeping this crate free of I/O means it compiles and tests in seconds and can be fuzzed.
 
 pub mod anthropic;
+pub mod bedrock;
 pub mod canonical;
+pub mod eventstream;
 pub mod gemini;
 pub mod json_object;
 pub mod openai;

@@ -13,6 +13,7 @@ pub enum ProviderKind {
     Anthropic,
     Gemini,
     Vertex,
+    Bedrock,
     OpenRouter,
     Azure,
     Oracle,
@@ -27,7 +28,7 @@ pub enum ProviderKind {
 
 impl ProviderKind {
     /// Every type, in GoModel's registration order.
-    pub const ALL: [ProviderKind; 14] = [
+    pub const ALL: [ProviderKind; 15] = [
         Self::OpenAi,
         Self::OpenRouter,
         Self::Azure,
@@ -36,6 +37,7 @@ impl ProviderKind {
         Self::DeepSeek,
         Self::Gemini,
         Self::Vertex,
+        Self::Bedrock,
         Self::Groq,
         Self::MiniMax,
         Self::Ollama,
@@ -51,6 +53,7 @@ impl ProviderKind {
             Self::Anthropic => "anthropic",
             Self::Gemini => "gemini",
             Self::Vertex => "vertex",
+            Self::Bedrock => "bedrock",
             Self::OpenRouter => "openrouter",
             Self::Azure => "azure",
             Self::Oracle => "oracle",
@@ -88,8 +91,9 @@ impl ProviderKind {
             Self::Vllm => Some("http://localhost:8000/v1"),
             Self::Xai => Some("https://api.x.ai/v1"),
             Self::Zai => Some("https://api.z.ai/api/paas/v4"),
-            // Vertex derives its URL from project and location; Azure and Oracle need one.
-            Self::Azure | Self::Oracle | Self::Vertex => None,
+            // Vertex derives its URL from project and location, Bedrock from the region;
+            // Azure and Oracle need one.
+            Self::Azure | Self::Oracle | Self::Vertex | Self::Bedrock => None,
         }
     }
 
@@ -101,7 +105,10 @@ impl ProviderKind {
     /// Self-hosted servers run without a key unless started with one; Vertex authenticates
     /// with Google credentials, not an API key.
     pub fn allows_keyless(self) -> bool {
-        matches!(self, Self::Ollama | Self::Vllm | Self::Vertex)
+        matches!(
+            self,
+            Self::Ollama | Self::Vllm | Self::Vertex | Self::Bedrock
+        )
     }
 
     /// Only Azure takes an `api-version` query parameter.
@@ -119,7 +126,10 @@ impl ProviderKind {
 
     /// Whether `/v1/embeddings` exists upstream (DeepSeek and Oracle have none).
     pub fn supports_embeddings(self) -> bool {
-        !matches!(self, Self::DeepSeek | Self::Oracle | Self::Anthropic)
+        !matches!(
+            self,
+            Self::DeepSeek | Self::Oracle | Self::Anthropic | Self::Bedrock
+        )
     }
 }
 

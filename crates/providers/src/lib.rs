@@ -11,6 +11,8 @@
 //! Adapters never see the client's credentials and never put a provider key in an error.
 
 mod anthropic;
+pub mod aws;
+mod bedrock;
 mod error;
 mod gemini;
 pub mod google_auth;
@@ -20,6 +22,7 @@ pub mod openai_compat;
 pub mod passthrough;
 mod provider;
 mod redact;
+mod refresh;
 mod registry;
 mod response;
 mod secret;
@@ -35,4 +38,6 @@ pub use provider::{
 };
 pub use registry::ProviderRegistry;
 pub use secret::Secret;
-pub use settings::{ApiMode, GlobalProviderOptions, ProviderSettings, VertexSettings};
+pub use settings::{
+    ApiMode, BedrockAuth, BedrockSettings, GlobalProviderOptions, ProviderSettings, VertexSettings,
+};

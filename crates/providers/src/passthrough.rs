@@ -76,6 +76,15 @@ pub(crate) async fn forward(
     client: &UpstreamClient,
     request: PassthroughRequest,
 ) -> Result<reqwest::Response, ProviderError> {
+    // Their credentials are per request (an OAuth token, a SigV4 signature over the exact
+    // bytes), not a header the client's request can carry through.
+    if matches!(settings.kind, ProviderKind::Vertex | ProviderKind::Bedrock) {
+        return Err(ProviderError::Unsupported {
+            provider: settings.name.clone(),
+            kind: settings.kind.as_str(),
+            operation: "passthrough",
+        });
+    }
     let url = target_url(settings, &request.path, request.query.as_deref()).ok_or_else(|| {
         ProviderError::InvalidRequest {
             message: format!(
@@ -173,6 +182,12 @@ fn inject_credential(settings: &ProviderSettings, headers: &mut HeaderMap) {
                 headers.insert(HeaderName::from_static("api-key"), value);
             }
         }
+        ProviderKind::Gemini => {
+            if let Ok(mut value) = HeaderValue::from_str(key) {
+                value.set_sensitive(true);
+                headers.insert(HeaderName::from_static("x-goog-api-key"), value);
+            }
+        }
         _ if !key.is_empty() => {
             if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {key}")) {
                 value.set_sensitive(true);
@@ -198,6 +213,7 @@ mod tests {
             models: vec![],
             api_mode: crate::ApiMode::Native,
             vertex: None,
+            bedrock: None,
         }
     }
 

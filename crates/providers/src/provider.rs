@@ -14,6 +14,7 @@ use gomodel_protocol::{JsonObject, Usage};
 use http::HeaderMap;
 
 use crate::anthropic::AnthropicProvider;
+use crate::bedrock::BedrockProvider;
 use crate::gemini::GeminiNative;
 use crate::gemini::target::Bases;
 use crate::openai_compat::OpenAiCompat;
@@ -100,6 +101,10 @@ enum Adapter {
         compat: OpenAiCompat,
         native: GeminiNative,
     },
+    /// Amazon Bedrock's Converse API.
+    Bedrock(BedrockProvider),
+    /// A provider whose settings could not make an adapter: every call fails with why.
+    Broken(String),
 }
 
 impl Provider {
@@ -115,6 +120,11 @@ impl Provider {
             ProviderKind::Gemini | ProviderKind::Vertex => {
                 google_adapter(&settings, &client, options)
             }
+            ProviderKind::Bedrock => match BedrockProvider::new(&settings, client.clone(), options)
+            {
+                Ok(bedrock) => Adapter::Bedrock(bedrock),
+                Err(err) => Adapter::Broken(err.to_string()),
+            },
             _ => Adapter::OpenAiCompat(OpenAiCompat::new(&settings, client.clone(), options)),
         };
         Self {
@@ -150,6 +160,8 @@ impl Provider {
             Adapter::GoogleCompat { compat, .. } => {
                 compat.prepare_chat(body, &self.compat_model(upstream_model), client_headers)
             }
+            Adapter::Bedrock(a) => Ok(a.prepare(body, upstream_model)),
+            Adapter::Broken(reason) => Err(self.broken(reason)),
         }
     }
 
@@ -171,6 +183,8 @@ impl Provider {
                 };
                 compat.chat(body, ctx, adjustments).await
             }
+            Adapter::Bedrock(a) => a.chat(body, ctx, adjustments).await,
+            Adapter::Broken(reason) => Err(self.broken(reason)),
         }
     }
 
@@ -192,6 +206,8 @@ impl Provider {
                 Ok(native.prepare(body, upstream_model))
             }
             Adapter::GoogleCompat { compat, .. } => compat.prepare_embeddings(body, upstream_model),
+            Adapter::Bedrock(_) => Err(self.unsupported("embeddings")),
+            Adapter::Broken(reason) => Err(self.broken(reason)),
         }
     }
 
@@ -214,6 +230,8 @@ impl Provider {
                 native.embeddings(body, ctx, adjustments).await
             }
             Adapter::GoogleCompat { compat, .. } => compat.embeddings(body, ctx, adjustments).await,
+            Adapter::Bedrock(_) => Err(self.unsupported("embeddings")),
+            Adapter::Broken(reason) => Err(self.broken(reason)),
         }
     }
 
@@ -223,6 +241,8 @@ impl Provider {
             Adapter::OpenAiCompat(a) => a.list_models().await,
             Adapter::Anthropic(a) => a.list_models().await,
             Adapter::Gemini(a) | Adapter::GoogleCompat { native: a, .. } => a.list_models().await,
+            Adapter::Bedrock(a) => a.list_models().await,
+            Adapter::Broken(reason) => Err(self.broken(reason)),
         }
     }
 
@@ -246,6 +266,24 @@ impl Provider {
         match &self.adapter {
             Adapter::Anthropic(a) => Some(a.native(path, body, ctx, client_headers).await),
             _ => None,
+        }
+    }
+
+    fn unsupported(&self, operation: &'static str) -> ProviderError {
+        ProviderError::Unsupported {
+            provider: self.settings.name.clone(),
+            kind: self.kind().as_str(),
+            operation,
+        }
+    }
+
+    fn broken(&self, reason: &str) -> ProviderError {
+        ProviderError::InvalidRequest {
+            message: format!(
+                "provider '{}' is misconfigured: {reason}",
+                self.settings.name
+            ),
+            param: None,
         }
     }
 

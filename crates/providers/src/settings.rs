@@ -2,6 +2,7 @@
 
 use gomodel_protocol::report::Strictness;
 
+use crate::aws::AwsCredentialSource;
 use crate::google_auth::GoogleCredentialSource;
 use crate::{ProviderKind, Secret};
 
@@ -23,6 +24,27 @@ pub struct ProviderSettings {
     pub api_mode: ApiMode,
     /// Vertex AI only: project, location and credentials.
     pub vertex: Option<VertexSettings>,
+    /// Amazon Bedrock only: region, endpoints and credentials.
+    pub bedrock: Option<BedrockSettings>,
+}
+
+/// A Bedrock instance: where it runs and how it authenticates.
+#[derive(Debug, Clone)]
+pub struct BedrockSettings {
+    pub region: String,
+    /// `https://bedrock-runtime.{region}.amazonaws.com` or the configured endpoint.
+    pub runtime_url: String,
+    /// `https://bedrock.{region}.amazonaws.com` (the model list), derived from the runtime URL.
+    pub control_url: String,
+    pub auth: BedrockAuth,
+}
+
+#[derive(Debug, Clone)]
+pub enum BedrockAuth {
+    /// A Bedrock API key (`AWS_BEARER_TOKEN_BEDROCK`), sent as a bearer token.
+    ApiKey(Secret),
+    /// SigV4 with credentials from the AWS chain.
+    Aws(AwsCredentialSource),
 }
 
 /// `GEMINI_API_MODE` / `VERTEX_API_MODE`.

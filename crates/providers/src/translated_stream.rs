@@ -1,8 +1,10 @@
-//! A provider's SSE bytes → OpenAI chat-completion SSE bytes, incrementally, for any dialect.
+//! A provider's event stream → OpenAI chat-completion SSE bytes, incrementally, for any
+//! dialect.
 //!
-//! The upstream body is split into events; each event's `data:` payload goes to the
-//! dialect's [`EventTranslator`], whose chunks are written out as `data:` lines as soon as
-//! they exist. A provider error event, an undecodable event or a transport failure ends the
+//! The upstream body is split into events — SSE events (Anthropic, Gemini) or AWS
+//! event-stream frames (Bedrock) — and each event's payload goes to the dialect's
+//! [`EventTranslator`], whose chunks are written out as `data:` lines as soon as they exist.
+//! A corrupt frame ends the output with an error event. A provider error event, an undecodable event or a transport failure ends the
 //! output with an OpenAI error event (never a hang); a stream that ends early is reported to
 //! the relay as an invalid response (no `[DONE]` was sent).
 
@@ -13,6 +15,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures_util::Stream;
 use gomodel_protocol::canonical::ChatChunk;
+use gomodel_protocol::eventstream::Decoder;
 use gomodel_protocol::sse::{EventSplitter, data_payload};
 use serde_json::json;
 
@@ -31,9 +34,19 @@ pub(crate) enum Step {
     },
 }
 
-/// A dialect's stream state machine, fed one event payload at a time.
+/// How the upstream body is framed.
+pub(crate) enum Framing {
+    /// `text/event-stream`: the `data:` payload of each event.
+    Sse,
+    /// `application/vnd.amazon.eventstream`: each frame's payload, with its `:event-type`
+    /// (or `:exception-type` for exception frames) as the event kind.
+    AwsEventStream,
+}
+
+/// A dialect's stream state machine, fed one event at a time.
 pub(crate) trait EventTranslator: Send + Unpin + 'static {
-    fn on_data(&mut self, data: &[u8]) -> Step;
+    /// `kind` is the AWS frame's event or exception type; SSE events have none.
+    fn on_data(&mut self, kind: Option<&str>, data: &[u8]) -> Step;
     /// The upstream ended: the last chunks (and `[DONE]`), or why the stream is incomplete.
     /// Not called after [`Step::Done`].
     fn on_end(&mut self) -> Result<Vec<ChatChunk>, String>;
@@ -42,11 +55,15 @@ pub(crate) trait EventTranslator: Send + Unpin + 'static {
 pub(crate) fn translate(
     response: reqwest::Response,
     provider: String,
+    framing: Framing,
     translator: impl EventTranslator,
 ) -> UpstreamStream {
     Box::pin(Translated {
         upstream: Box::pin(response.bytes_stream()),
-        splitter: EventSplitter::new(),
+        framer: match framing {
+            Framing::Sse => Framer::Sse(EventSplitter::new()),
+            Framing::AwsEventStream => Framer::Aws(Decoder::new()),
+        },
         translator,
         out: VecDeque::new(),
         provider,
@@ -56,9 +73,20 @@ pub(crate) fn translate(
 
 type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>;
 
+enum Framer {
+    Sse(EventSplitter),
+    Aws(Decoder),
+}
+
+/// One event taken from the framer: its kind (AWS) and payload.
+struct RawEvent {
+    kind: Option<String>,
+    data: Bytes,
+}
+
 struct Translated<T> {
     upstream: ByteStream,
-    splitter: EventSplitter,
+    framer: Framer,
     translator: T,
     out: VecDeque<Result<Bytes, ProviderError>>,
     provider: String,
@@ -67,17 +95,22 @@ struct Translated<T> {
 
 impl<T: EventTranslator> Translated<T> {
     fn accept(&mut self, chunk: &[u8]) {
-        self.splitter.push(chunk);
         let mut batch = Vec::new();
-        for event in self.splitter.drain_events() {
-            let Some(data) = data_payload(&event) else {
-                continue;
-            };
-            let data = data.trim_ascii();
+        let events = match self.take_events(chunk) {
+            Ok(events) => events,
+            Err(message) => {
+                write_error(&mut batch, "invalid_provider_response", &message);
+                self.finished = true;
+                self.out.push_back(Ok(Bytes::from(batch)));
+                return;
+            }
+        };
+        for event in events {
+            let data = event.data.trim_ascii();
             if data.is_empty() {
                 continue;
             }
-            match self.translator.on_data(data) {
+            match self.translator.on_data(event.kind.as_deref(), data) {
                 Step::Chunks(chunks) => write_chunks(&mut batch, &chunks),
                 Step::Done(chunks) => {
                     write_chunks(&mut batch, &chunks);
@@ -94,6 +127,67 @@ impl<T: EventTranslator> Translated<T> {
         }
         if !batch.is_empty() {
             self.out.push_back(Ok(Bytes::from(batch)));
+        }
+    }
+
+    /// The complete events in the bytes received so far; an error when a frame is corrupt.
+    fn take_events(&mut self, chunk: &[u8]) -> Result<Vec<RawEvent>, String> {
+        match &mut self.framer {
+            Framer::Sse(splitter) => {
+                splitter.push(chunk);
+                Ok(splitter
+                    .drain_events()
+                    .iter()
+                    .filter_map(|event| {
+                        data_payload(event).map(|data| RawEvent {
+                            kind: None,
+                            data: Bytes::copy_from_slice(&data),
+                        })
+                    })
+                    .collect())
+            }
+            Framer::Aws(decoder) => {
+                decoder.push(chunk);
+                let mut events = Vec::new();
+                loop {
+                    match decoder.next_frame() {
+                        Ok(Some(frame)) => {
+                            let kind = match frame.header(":message-type") {
+                                Some("exception") => frame.header(":exception-type"),
+                                Some("error") => frame.header(":error-code"),
+                                _ => frame.header(":event-type"),
+                            }
+                            .map(str::to_owned);
+                            events.push(RawEvent {
+                                kind,
+                                data: frame.payload,
+                            });
+                        }
+                        Ok(None) => return Ok(events),
+                        Err(err) => {
+                            return Err(format!(
+                                "provider sent a corrupt event-stream frame: {err}"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bytes left over when the upstream ended: an unfinished SSE event (still counted) or
+    /// half an AWS frame (an error).
+    fn remainder(&mut self) -> Result<Option<Vec<u8>>, String> {
+        match &mut self.framer {
+            Framer::Sse(splitter) => Ok(splitter.take_remainder().map(|rest| {
+                let mut last = rest.to_vec();
+                last.extend_from_slice(b"\n\n");
+                last
+            })),
+            Framer::Aws(decoder) if decoder.pending() > 0 => {
+                Err("stream ended in the middle of an event-stream frame".to_owned())
+            }
+            Framer::Aws(_) => Ok(None),
         }
     }
 }
@@ -137,12 +231,21 @@ impl<T: EventTranslator> Stream for Translated<T> {
                     })));
                 }
                 Poll::Ready(None) => {
-                    // A last event without its blank line still counts.
-                    if let Some(rest) = this.splitter.take_remainder() {
-                        let mut last = rest.to_vec();
-                        last.extend_from_slice(b"\n\n");
-                        this.accept(&last);
-                        if this.finished {
+                    match this.remainder() {
+                        // A last SSE event without its blank line still counts.
+                        Ok(Some(last)) => {
+                            this.accept(&last);
+                            if this.finished {
+                                continue;
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(detail) => {
+                            this.finished = true;
+                            this.out.push_back(Err(ProviderError::InvalidResponse {
+                                provider: this.provider.clone(),
+                                detail,
+                            }));
                             continue;
                         }
                     }

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use gomodel_providers::google_auth::GoogleCredentialSource;
-use gomodel_providers::{ApiMode, ProviderKind};
+use gomodel_providers::{ApiMode, BedrockAuth, ProviderKind};
 
 use super::{Config, ConfiguredModelsMode, LogFormat, LogLevel};
 
@@ -31,6 +31,14 @@ pub fn effective_config(config: &Config) -> Value {
                     "credentials": match &v.credentials {
                         GoogleCredentialSource::KeyJson { origin, .. } => origin.clone(),
                         GoogleCredentialSource::MetadataServer { host } => format!("metadata server ({host})"),
+                    },
+                })),
+                "bedrock": p.bedrock.as_ref().map(|b| json!({
+                    "region": b.region,
+                    "control_url": b.control_url,
+                    "credentials": match &b.auth {
+                        BedrockAuth::ApiKey(key) => format!("Bedrock API key {}", key.masked()),
+                        BedrockAuth::Aws(source) => source.describe(),
                     },
                 })),
             })

@@ -6,6 +6,7 @@
 //! start-up with a [`ConfigError`] that names the variable (or YAML key) and what it accepts.
 //! Unlike GoModel, `http.timeout` and `http.response_header_timeout` in YAML are honoured.
 
+mod bedrock;
 mod effective;
 mod google;
 mod providers;

@@ -14,14 +14,11 @@ use std::collections::BTreeMap;
 
 use gomodel_providers::{ProviderKind, ProviderSettings, Secret};
 
+use super::bedrock;
 use super::google::{self, GoogleDraft, VERTEX_FIELDS};
 use super::source::EnvMap;
 use super::values::{ConfigError, parse_list};
 use super::yaml::YamlProvider;
-
-/// GoModel types that later issues add; a config naming them is skipped with a warning rather
-/// than rejected, so a GoModel config file keeps working.
-const NOT_YET_SUPPORTED: [&str; 1] = ["bedrock"];
 
 const FIELDS: [&str; 4] = ["API_KEY", "BASE_URL", "MODELS", "API_VERSION"];
 
@@ -59,12 +56,11 @@ pub fn resolve(
     let mut warnings = Vec::new();
     let mut drafts: BTreeMap<String, Draft> = BTreeMap::new();
     for (name, entry) in yaml {
-        if let Some(draft) = yaml_draft(name, entry, &mut warnings)? {
+        if let Some(draft) = yaml_draft(name, entry)? {
             drafts.insert(name.clone(), draft);
         }
     }
     overlay_env(&mut drafts, env, &mut warnings);
-    warn_unsupported_env(env, &mut warnings);
     let mut providers = Vec::new();
     for (name, draft) in drafts {
         if let Some(settings) = finish(name, draft, env, &mut warnings) {
@@ -74,11 +70,7 @@ pub fn resolve(
     Ok((providers, warnings))
 }
 
-fn yaml_draft(
-    name: &str,
-    entry: &YamlProvider,
-    warnings: &mut Vec<String>,
-) -> Result<Option<Draft>, ConfigError> {
+fn yaml_draft(name: &str, entry: &YamlProvider) -> Result<Option<Draft>, ConfigError> {
     let key = format!("providers.{name}.type");
     let Some(kind_text) = entry.kind.as_ref().map(|k| k.0.trim().to_ascii_lowercase()) else {
         return Err(ConfigError::new(
@@ -98,10 +90,6 @@ fn yaml_draft(
         kind_text
     };
     let Some(kind) = ProviderKind::parse(&kind_text) else {
-        if NOT_YET_SUPPORTED.contains(&kind_text.as_str()) {
-            warnings.push(format!("provider '{name}' has type '{kind_text}', which this build does not support yet; skipped"));
-            return Ok(None);
-        }
         return Err(ConfigError::new(
             &key,
             &kind_text,
@@ -276,15 +264,6 @@ fn split_env_key(key: &str) -> Option<(ProviderKind, String, &'static str)> {
     None
 }
 
-fn warn_unsupported_env(env: &EnvMap, warnings: &mut Vec<String>) {
-    for kind in NOT_YET_SUPPORTED {
-        let key = format!("{}_API_KEY", kind.to_ascii_uppercase());
-        if env.get(&key).is_some() {
-            warnings.push(format!("{key} is set but provider type '{kind}' is not supported by this build yet; ignored"));
-        }
-    }
-}
-
 /// Applies defaults and drops incomplete providers (with a warning naming what is missing).
 fn finish(
     name: String,
@@ -310,7 +289,30 @@ fn finish(
         }
         _ => None,
     };
+    let bedrock = match kind {
+        ProviderKind::Bedrock => {
+            match bedrock::resolve(
+                &prefix,
+                base_url.as_deref(),
+                api_key.as_deref(),
+                env,
+                warnings,
+            ) {
+                Ok(resolved) => Some(resolved),
+                Err(reason) => {
+                    warnings.push(format!("provider '{name}' ({kind}) skipped: {reason}"));
+                    return None;
+                }
+            }
+        }
+        _ => None,
+    };
     let base_url = match (base_url, kind.default_base_url()) {
+        // Bedrock's base URL may be a region: the resolved runtime endpoint stands for it.
+        _ if bedrock.is_some() => bedrock
+            .as_ref()
+            .map(|b| b.runtime_url.clone())
+            .unwrap_or_default(),
         // Vertex derives its URLs from project and location.
         (None, None) if kind == ProviderKind::Vertex => String::new(),
         (Some(url), _) => url,
@@ -351,6 +353,7 @@ fn finish(
         models: draft.models.unwrap_or_default(),
         api_mode: google.as_ref().map(|g| g.api_mode).unwrap_or_default(),
         vertex: google.and_then(|g| g.vertex),
+        bedrock,
     })
 }
 

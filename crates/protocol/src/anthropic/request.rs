@@ -361,6 +361,56 @@ fn convert_tools(request: &ChatRequest, out: &mut MessagesRequest) -> Result<(),
     Ok(())
 }
 
+/// How a reasoning effort maps to Claude's extended thinking (shared with Bedrock, which
+/// carries the same settings in `additionalModelRequestFields`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaudeThinking {
+    /// Claude Opus/Sonnet 4.6 and later: `thinking: {type: adaptive}` + `output_config.effort`.
+    Adaptive { effort: String },
+    /// Older models: `thinking: {type: enabled, budget_tokens}`; `max_tokens` must exceed it.
+    Budget(u64),
+}
+
+impl ClaudeThinking {
+    /// `None` for efforts that mean "no thinking".
+    pub fn for_effort(model: &str, effort: &str) -> Option<Self> {
+        if matches!(effort, "none" | "minimal") {
+            return None;
+        }
+        Some(if adaptive_thinking(model) {
+            let effort = match effort {
+                "low" | "medium" | "high" | "max" => effort.to_owned(),
+                "xhigh" => "max".to_owned(),
+                _ => "medium".to_owned(),
+            };
+            Self::Adaptive { effort }
+        } else {
+            Self::Budget(match effort {
+                "low" => 5_000,
+                "medium" => 10_000,
+                "high" => 20_000,
+                _ => 32_000,
+            })
+        })
+    }
+
+    /// The `thinking` object.
+    pub fn thinking_value(&self) -> Value {
+        match self {
+            Self::Adaptive { .. } => json!({"type": "adaptive"}),
+            Self::Budget(budget) => json!({"type": "enabled", "budget_tokens": budget}),
+        }
+    }
+
+    /// The smallest `max_tokens` that leaves room for the budget.
+    pub fn min_max_tokens(&self) -> Option<u64> {
+        match self {
+            Self::Adaptive { .. } => None,
+            Self::Budget(budget) => Some(budget + 1_024),
+        }
+    }
+}
+
 /// Reasoning effort → extended thinking. Models with adaptive thinking (Claude Opus/Sonnet 4.6
 /// and later) take `thinking: {type: adaptive}` plus `output_config.effort`; the others take a
 /// token budget (low 5,000, medium 10,000, high 20,000, max 32,000), and `max_tokens` is raised
@@ -373,33 +423,21 @@ fn apply_reasoning(
     let Some(effort) = request.effort() else {
         return;
     };
-    if matches!(effort.as_str(), "none" | "minimal") {
+    let Some(thinking) = ClaudeThinking::for_effort(&request.model, &effort) else {
         return;
+    };
+    out.thinking = Some(thinking.thinking_value());
+    if let ClaudeThinking::Adaptive { effort } = &thinking {
+        merge_output_config(out, "effort", Value::String(effort.clone()));
     }
-    if adaptive_thinking(&request.model) {
-        let effort = match effort.as_str() {
-            "low" | "medium" | "high" | "max" => effort.clone(),
-            "xhigh" => "max".to_owned(),
-            _ => "medium".to_owned(),
-        };
-        out.thinking = Some(json!({"type": "adaptive"}));
-        merge_output_config(out, "effort", Value::String(effort));
-    } else {
-        let budget: u64 = match effort.as_str() {
-            "low" => 5_000,
-            "medium" => 10_000,
-            "high" => 20_000,
-            _ => 32_000,
-        };
-        out.thinking = Some(json!({"type": "enabled", "budget_tokens": budget}));
-        let needed = budget + 1_024;
-        if out.max_tokens.unwrap_or(0) < needed {
-            report.clamp(
-                "max_tokens",
-                &format!("raised to {needed} to fit the thinking budget"),
-            );
-            out.max_tokens = Some(needed);
-        }
+    if let Some(needed) = thinking.min_max_tokens()
+        && out.max_tokens.unwrap_or(0) < needed
+    {
+        report.clamp(
+            "max_tokens",
+            &format!("raised to {needed} to fit the thinking budget"),
+        );
+        out.max_tokens = Some(needed);
     }
     if let Some(temperature) = out.temperature
         && (temperature - 1.0).abs() > f64::EPSILON

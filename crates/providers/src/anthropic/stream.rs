@@ -5,7 +5,7 @@ use gomodel_protocol::anthropic::stream_in::{AnthropicToOpenAi, Output};
 use gomodel_protocol::anthropic::wire::StreamEvent;
 
 use crate::provider::UpstreamStream;
-use crate::translated_stream::{self, EventTranslator, Step};
+use crate::translated_stream::{self, EventTranslator, Framing, Step};
 
 pub(crate) fn translate(
     response: reqwest::Response,
@@ -16,6 +16,7 @@ pub(crate) fn translate(
     translated_stream::translate(
         response,
         provider,
+        Framing::Sse,
         Anthropic(AnthropicToOpenAi::new(&model, created)),
     )
 }
@@ -23,7 +24,7 @@ pub(crate) fn translate(
 struct Anthropic(AnthropicToOpenAi);
 
 impl EventTranslator for Anthropic {
-    fn on_data(&mut self, data: &[u8]) -> Step {
+    fn on_data(&mut self, _kind: Option<&str>, data: &[u8]) -> Step {
         let event = match serde_json::from_slice::<StreamEvent>(data) {
             Ok(event) => event,
             Err(err) => {

@@ -7,7 +7,7 @@ use gomodel_protocol::gemini::stream_in::{GeminiToOpenAi, Output};
 use gomodel_protocol::gemini::wire::GenerateContentResponse;
 
 use crate::provider::UpstreamStream;
-use crate::translated_stream::{self, EventTranslator, Step};
+use crate::translated_stream::{self, EventTranslator, Framing, Step};
 
 pub(crate) fn translate(
     response: reqwest::Response,
@@ -19,6 +19,7 @@ pub(crate) fn translate(
     translated_stream::translate(
         response,
         provider,
+        Framing::Sse,
         Gemini(GeminiToOpenAi::new(model, created, fallback_id)),
     )
 }
@@ -26,7 +27,7 @@ pub(crate) fn translate(
 struct Gemini(GeminiToOpenAi);
 
 impl EventTranslator for Gemini {
-    fn on_data(&mut self, data: &[u8]) -> Step {
+    fn on_data(&mut self, _kind: Option<&str>, data: &[u8]) -> Step {
         let event = match serde_json::from_slice::<GenerateContentResponse>(data) {
             Ok(event) => event,
             Err(err) => {

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::credentials::Credentials;
 use crate::UpstreamClient;
+use crate::refresh::Refusal;
 use crate::response::{MAX_ERROR_BYTES, read_body};
 use crate::util::{percent_encode, unix_seconds};
 
@@ -16,23 +17,6 @@ pub(super) struct TokenAnswer {
     pub access_token: String,
     #[serde(default)]
     pub expires_in: Option<u64>,
-}
-
-/// Why no token came back: the status to report (401 refused, 502 unreachable or broken)
-/// and what happened, in words that never include a credential.
-#[derive(Debug, Clone)]
-pub(super) struct Refusal {
-    pub status: u16,
-    pub reason: String,
-}
-
-impl Refusal {
-    fn new(status: u16, reason: impl Into<String>) -> Self {
-        Self {
-            status,
-            reason: reason.into(),
-        }
-    }
 }
 
 pub(super) async fn request_token(

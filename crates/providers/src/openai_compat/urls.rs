@@ -129,6 +129,7 @@ mod tests {
             models: Vec::new(),
             api_mode: crate::ApiMode::Native,
             vertex: None,
+            bedrock: None,
         }
     }
 

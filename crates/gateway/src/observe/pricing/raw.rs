@@ -28,14 +28,15 @@ pub(super) struct RawUsage {
     /// xAI: what the request cost, in 1e-10 USD.
     #[serde(default, deserialize_with = "number")]
     cost_in_usd_ticks: Option<f64>,
-    /// Anthropic: prompt tokens written to the cache (both TTLs).
-    #[serde(default, deserialize_with = "number")]
+    /// Anthropic: prompt tokens written to the cache (both TTLs). Bedrock's Converse usage
+    /// calls it `cacheWriteInputTokens`.
+    #[serde(default, deserialize_with = "number", alias = "cacheWriteInputTokens")]
     cache_creation_input_tokens: Option<f64>,
     /// Anthropic: the same, split by TTL.
     #[serde(default)]
     cache_creation: Option<CacheCreation>,
-    /// Anthropic: prompt tokens read from the cache.
-    #[serde(default, deserialize_with = "number")]
+    /// Anthropic: prompt tokens read from the cache (Bedrock: `cacheReadInputTokens`).
+    #[serde(default, deserialize_with = "number", alias = "cacheReadInputTokens")]
     cache_read_input_tokens: Option<f64>,
     /// DeepSeek: prompt tokens read from the cache.
     #[serde(default, deserialize_with = "number")]

@@ -16,6 +16,7 @@ fn registry() -> ProviderRegistry {
         models: Vec::new(),
         api_mode: Default::default(),
         vertex: None,
+        bedrock: None,
     };
     ProviderRegistry::new(
         vec![
@@ -153,6 +154,7 @@ fn allowlist_mode_rejects_models_outside_a_configured_list() {
         models: vec!["m1".into()],
         api_mode: Default::default(),
         vertex: None,
+        bedrock: None,
     };
     let client = UpstreamClient::new(ClientOptions::default()).unwrap();
     let oracle_registry =

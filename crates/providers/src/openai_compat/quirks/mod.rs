@@ -46,7 +46,8 @@ pub(crate) fn adapt_chat(
         | ProviderKind::Ollama
         | ProviderKind::Vllm
         | ProviderKind::Zai
-        | ProviderKind::Anthropic => {}
+        | ProviderKind::Anthropic
+        | ProviderKind::Bedrock => {}
     }
 }
 
