@@ -4,6 +4,9 @@
 //! real request and stream shapes, mutated byte by byte with a fixed-seed generator.)
 
 use gomodel_protocol::JsonObject;
+use gomodel_protocol::bedrock::stream_in::BedrockToOpenAi;
+use gomodel_protocol::bedrock::wire::StreamPayload;
+use gomodel_protocol::eventstream::{Decoder, encode};
 use gomodel_protocol::gemini::response::to_openai_response;
 use gomodel_protocol::gemini::stream_in::GeminiToOpenAi;
 use gomodel_protocol::gemini::wire::GenerateContentResponse;
@@ -81,6 +84,7 @@ fn exercise(input: &[u8], rng: &mut Rng) {
     let _ = inspect_event(input);
     let _ = data_payload(input);
     exercise_gemini(input);
+    exercise_eventstream(input, rng);
     let mut splitter = EventSplitter::new();
     let mut rest = input;
     while !rest.is_empty() {
@@ -92,6 +96,26 @@ fn exercise(input: &[u8], rng: &mut Rng) {
         rest = &rest[take..];
     }
     let _ = splitter.take_remainder();
+}
+
+/// AWS event-stream bytes through the frame decoder (fed in random pieces) and the Bedrock
+/// stream translator.
+fn exercise_eventstream(input: &[u8], rng: &mut Rng) {
+    let mut decoder = Decoder::new();
+    let mut machine = BedrockToOpenAi::new("id", "m", 0);
+    let mut rest = input;
+    while !rest.is_empty() {
+        let take = 1 + rng.below(rest.len());
+        decoder.push(&rest[..take]);
+        rest = &rest[take..];
+        while let Ok(Some(frame)) = decoder.next_frame() {
+            let kind = frame.header(":event-type").unwrap_or("").to_owned();
+            if let Ok(payload) = serde_json::from_slice::<StreamPayload>(&frame.payload) {
+                let _ = machine.on_event(&kind, payload);
+            }
+        }
+    }
+    let _ = machine.finish();
 }
 
 /// Gemini answers and stream events through both translators.
@@ -113,6 +137,73 @@ fn decoders_never_panic_on_mutated_input() {
         let seed = SEEDS[round % SEEDS.len()];
         let input = mutate(&mut rng, seed);
         exercise(&input, &mut rng);
+    }
+}
+
+/// Real ConverseStream frames, mutated (lengths, CRCs, header bytes, payloads): the decoder
+/// reports an error or waits for more, never panics, and never buffers past its limit.
+#[test]
+fn event_stream_decoder_never_panics_on_mutated_frames() {
+    let frames: Vec<u8> = [
+        (
+            ":event-type",
+            "messageStart",
+            r#"{"role":"assistant","p":"abc"}"#,
+        ),
+        (
+            ":event-type",
+            "contentBlockStart",
+            r#"{"contentBlockIndex":1,"start":{"toolUse":{"toolUseId":"t","name":"f"}}}"#,
+        ),
+        (
+            ":event-type",
+            "contentBlockDelta",
+            r#"{"contentBlockIndex":1,"delta":{"toolUse":{"input":"{\"a\":"}}}"#,
+        ),
+        (":event-type", "messageStop", r#"{"stopReason":"tool_use"}"#),
+        (
+            ":event-type",
+            "metadata",
+            r#"{"usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3}}"#,
+        ),
+    ]
+    .iter()
+    .flat_map(|(name, value, payload)| {
+        encode(
+            &[(name, value), (":message-type", "event")],
+            payload.as_bytes(),
+        )
+    })
+    .collect();
+    let mut rng = Rng(7);
+    for _ in 0..20_000 {
+        let input = mutate(&mut rng, &frames);
+        exercise_eventstream(&input, &mut rng);
+    }
+    // Valid frames around mutated payloads reach the translator itself.
+    let kinds = [
+        "messageStart",
+        "contentBlockStart",
+        "contentBlockDelta",
+        "contentBlockStop",
+        "messageStop",
+        "metadata",
+        "throttlingException",
+    ];
+    let payloads = [
+        &br#"{"contentBlockIndex":0,"delta":{"reasoningContent":{"text":"a","signature":"s"}}}"#[..],
+        br#"{"contentBlockIndex":2,"start":{"toolUse":{"toolUseId":"t","name":"f"}}}"#,
+        br#"{"contentBlockIndex":2,"delta":{"toolUse":{"input":"{}"}}}"#,
+        br#"{"usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3,"cacheReadInputTokens":9}}"#,
+    ];
+    for round in 0..5_000 {
+        let mut stream = Vec::new();
+        for step in 0..4 {
+            let payload = mutate(&mut rng, payloads[(round + step) % payloads.len()]);
+            let kind = kinds[rng.below(kinds.len())];
+            stream.extend(encode(&[(":event-type", kind)], &payload));
+        }
+        exercise_eventstream(&stream, &mut rng);
     }
 }
 
