@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bytes::Bytes;
 
 use crate::anthropic::Anthropic;
+use crate::aws_credentials::AwsCredentials;
+use crate::bedrock::Bedrock;
 use crate::gemini::Gemini;
 use crate::google_oauth::GoogleAuth;
 use crate::options::FakeOptions;
@@ -26,6 +28,10 @@ pub(crate) struct App {
     pub(crate) gemini: Gemini,
     /// Google's token endpoint: the service account's key and the tokens it issued.
     pub(crate) google: GoogleAuth,
+    /// Bedrock's catalog, reasoning signatures and prompt cache.
+    pub(crate) bedrock: Bedrock,
+    /// AWS temporary credentials issued by STS, the container endpoint and IMDS.
+    pub(crate) aws: AwsCredentials,
     pub(crate) traffic: Traffic,
     ids: AtomicU64,
     id_seed: u64,
@@ -51,6 +57,7 @@ impl App {
         let anthropic = Anthropic::new(&options)?;
         let gemini = Gemini::new(&options);
         let google = GoogleAuth::new(&options, addr)?;
+        let bedrock = Bedrock::new(&options);
         // Ids only need to differ between fakes and requests; the clock is a good enough seed.
         let id_seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -62,6 +69,8 @@ impl App {
             anthropic,
             gemini,
             google,
+            bedrock,
+            aws: AwsCredentials::default(),
             traffic: Traffic::default(),
             ids: AtomicU64::new(0),
             id_seed,

@@ -1,6 +1,6 @@
 //! Base64 (RFC 4648): the standard alphabet with padding (§4) for `encoding_format: "base64"`
-//! embeddings and Gemini's thought signatures, and the URL-safe alphabet without padding (§5)
-//! for the JWTs of Google's token endpoint and Gemini response ids.
+//! embeddings, Gemini's thought signatures and Bedrock's image bytes, and the URL-safe alphabet
+//! without padding (§5) for the JWTs of Google's token endpoint and Gemini response ids.
 //!
 //! Forty lines here beat a dependency for the few places the fake needs it.
 
@@ -28,11 +28,20 @@ pub(crate) fn encode_url(input: &[u8]) -> String {
 
 /// Decodes the URL-safe alphabet; padding is tolerated, any other byte is an error.
 pub(crate) fn decode_url(text: &str) -> Option<Vec<u8>> {
+    decode_with(text, URL_SAFE)
+}
+
+/// Decodes the standard alphabet; padding is tolerated, any other byte is an error.
+pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
+    decode_with(text, STANDARD)
+}
+
+fn decode_with(text: &str, alphabet: &[u8; 64]) -> Option<Vec<u8>> {
     let text = text.trim_end_matches('=');
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let (mut bits, mut count) = (0u32, 0u32);
     for byte in text.bytes() {
-        let value = URL_SAFE.iter().position(|a| *a == byte)? as u32;
+        let value = alphabet.iter().position(|a| *a == byte)? as u32;
         bits = (bits << 6 | value) & 0xFFFF;
         count += 6;
         if count >= 8 {
@@ -105,6 +114,16 @@ mod tests {
         let bytes: Vec<u8> = (0..=255).collect();
         assert_eq!(decode_url(&encode_url(&bytes)).unwrap(), bytes);
         assert!(encode_url(&[0xfb, 0xff]).contains(['-', '_']));
+    }
+
+    #[test]
+    fn standard_decodes_what_it_encodes() {
+        for (input, encoded) in VECTORS {
+            assert_eq!(decode(encoded).unwrap(), input.as_bytes());
+        }
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(decode(&encode(&bytes)).unwrap(), bytes);
+        assert_eq!(decode("ab-_"), None);
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //! kept with its expiry and whether it carries the cloud-platform scope, for the Vertex routes
 //! to check (see `gemini/auth.rs`).
 
-mod form;
+pub(crate) mod form;
 mod jwt;
 
 use std::collections::HashMap;

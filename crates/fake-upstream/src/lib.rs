@@ -11,6 +11,15 @@
 //! - Google's OAuth token endpoint (`POST …/token`: service-account JWTs verified with RS256,
 //!   refresh tokens) and the GCE metadata server's token route, whose tokens the Vertex routes
 //!   require (`google_oauth.rs`);
+//! - Amazon Bedrock: Converse and ConverseStream (`POST …/model/{modelId}/converse`,
+//!   `…/converse-stream`, the AWS event stream encoding) and the control plane's
+//!   `GET …/foundation-models`, behind SigV4 verified from scratch or a Bedrock API key, with
+//!   Bedrock's strict request checks, inference-profile-only models, Claude's thinking
+//!   signatures and prompt caching (`bedrock/`);
+//! - AWS credential endpoints: STS `AssumeRoleWithWebIdentity` (`POST /`), the container
+//!   endpoint (`GET /v2/credentials/{id}`, `GET /ecs-creds`) and IMDSv2
+//!   (`PUT /latest/api/token`, `GET /latest/meta-data/iam/security-credentials/…`), whose
+//!   temporary credentials Bedrock accepts until they expire (`aws_credentials.rs`);
 //! - `…/echo` and `…/binary` for passthrough tests.
 //!
 //! OpenAI and Anthropic response shapes come from real provider recordings (`fixtures/`); only
@@ -18,8 +27,9 @@
 //! (see `fixtures/README.md`). Faults are scripted through the request's `model`
 //! (`fake-error-429`, `fake-drop-3`, `fake-stall`, …; see `faults.rs`), because the gateway
 //! forwards the model untouched; on Google's routes also `fake-safety-prompt`,
-//! `fake-safety-candidate` and `fake-recitation`. The fake never uses the gateway's own wire
-//! types, so a bug in them cannot hide itself.
+//! `fake-safety-candidate` and `fake-recitation`; on Bedrock's `fake-model-not-ready`,
+//! `fake-model-stream-error`, `fake-corrupt-frame` and `fake-truncated-frame`. The fake never
+//! uses the gateway's own wire types, signer or decoders, so a bug in them cannot hide itself.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -32,7 +42,10 @@
 
 mod anthropic;
 mod app;
+mod aws_credentials;
+mod aws_time;
 mod base64;
+mod bedrock;
 mod chat;
 mod embeddings;
 mod errors;
@@ -57,6 +70,7 @@ mod template;
 mod tool_stream;
 mod vectors;
 
+pub use aws_credentials::AwsCredentialKind;
 pub use options::FakeOptions;
 pub use received::ReceivedRequest;
 pub use server::{FakeUpstream, serve_forever};

@@ -8,7 +8,8 @@ use std::time::Duration;
 pub struct FakeOptions {
     /// Ids served by `GET …/models`; `None` serves the ids of `fixtures/openai/models.json`.
     /// Google's list (requests with `x-goog-api-key`) serves these as chat models plus its two
-    /// embedding models.
+    /// embedding models; Bedrock's catalog (`GET /foundation-models`, and the model ids
+    /// Converse accepts) is exactly these, as on-demand text models.
     pub models: Option<Vec<String>>,
     /// Content chunks per stream; `None` sends exactly the recording's chunks. Recorded texts
     /// repeat in order when more are asked for; the non-stream answer is their concatenation.
@@ -36,8 +37,24 @@ pub struct FakeOptions {
     /// How long issued access tokens live (`expires_in`); Vertex routes reject them afterwards.
     pub google_token_lifetime: Duration,
     /// Delay before the token endpoint and the metadata server answer, so concurrent first
-    /// requests of a client overlap on one token fetch.
+    /// requests of a client overlap on one token fetch. The AWS credential endpoints (STS, the
+    /// container endpoint, IMDS role credentials) wait it out too.
     pub token_latency: Duration,
+    /// Long-term AWS access keys (access key id, secret access key) whose SigV4 signatures the
+    /// Bedrock routes accept, besides the temporary credentials this fake issues. Defaults to
+    /// AWS's documentation pair `AKIDEXAMPLE` / `wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY`.
+    pub aws_credentials: Vec<(String, String)>,
+    /// The region Bedrock signatures must be scoped to and inference profiles and ARNs must
+    /// name (`us-east-1`).
+    pub aws_region: String,
+    /// The only Bedrock API key (`Authorization: Bearer …`) the Bedrock routes accept; `None`
+    /// refuses every bearer token.
+    pub bedrock_api_key: Option<String>,
+    /// When set, the container credential endpoint requires `Authorization` equal to it (what
+    /// `AWS_CONTAINER_AUTHORIZATION_TOKEN` holds).
+    pub aws_container_token: Option<String>,
+    /// How long issued AWS temporary credentials live; Bedrock refuses them afterwards.
+    pub aws_credential_lifetime: Duration,
 }
 
 impl Default for FakeOptions {
@@ -54,11 +71,19 @@ impl Default for FakeOptions {
             google_client_email: None,
             google_token_lifetime: Duration::from_secs(3600),
             token_latency: Duration::ZERO,
+            aws_credentials: vec![(
+                "AKIDEXAMPLE".to_owned(),
+                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".to_owned(),
+            )],
+            aws_region: "us-east-1".to_owned(),
+            bedrock_api_key: None,
+            aws_container_token: None,
+            aws_credential_lifetime: Duration::from_secs(3600),
         }
     }
 }
 
-/// By hand so the API key and the private key never reach a log.
+/// By hand so API keys, private keys, secret access keys and tokens never reach a log.
 impl fmt::Debug for FakeOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let redacted = |set: bool| if set { Some("***") } else { None };
@@ -77,6 +102,21 @@ impl fmt::Debug for FakeOptions {
             .field("google_client_email", &self.google_client_email)
             .field("google_token_lifetime", &self.google_token_lifetime)
             .field("token_latency", &self.token_latency)
+            .field(
+                "aws_credentials",
+                &self
+                    .aws_credentials
+                    .iter()
+                    .map(|(key, _)| (key.as_str(), "***"))
+                    .collect::<Vec<_>>(),
+            )
+            .field("aws_region", &self.aws_region)
+            .field("bedrock_api_key", &redacted(self.bedrock_api_key.is_some()))
+            .field(
+                "aws_container_token",
+                &redacted(self.aws_container_token.is_some()),
+            )
+            .field("aws_credential_lifetime", &self.aws_credential_lifetime)
             .finish()
     }
 }
@@ -90,13 +130,20 @@ mod tests {
         let options = FakeOptions {
             google_api_key: Some("AIza-secret".into()),
             google_service_account_key: Some(vec![1, 2, 3]),
+            bedrock_api_key: Some("ABSK-secret".into()),
+            aws_container_token: Some("container-secret".into()),
             ..FakeOptions::default()
         };
         let text = format!("{options:?}");
-        assert!(
-            !text.contains("AIza-secret") && !text.contains("[1, 2, 3]"),
-            "{text}"
-        );
-        assert!(text.contains("***"));
+        for secret in [
+            "AIza-secret",
+            "[1, 2, 3]",
+            "ABSK-secret",
+            "container-secret",
+            "wJalrXUtnFEMI",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(text.contains("***") && text.contains("AKIDEXAMPLE"));
     }
 }

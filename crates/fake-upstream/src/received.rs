@@ -27,6 +27,12 @@ impl ReceivedRequest {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The Bedrock model id of a Converse / ConverseStream request, percent-decoded (clients
+    /// encode `:` and `/` in ids and ARNs); `None` for other routes.
+    pub fn bedrock_model_id(&self) -> Option<String> {
+        crate::bedrock::decoded_model_id(&self.path)
+    }
+
     /// The body parsed as JSON; `Value::Null` when it is not JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)

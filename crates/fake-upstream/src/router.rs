@@ -6,8 +6,12 @@
 //! (`x-goog-api-key` or `?key=`), Anthropic's when it carries Anthropic's headers (`x-api-key`
 //! or `anthropic-version`), and OpenAI's otherwise.
 //!
-//! Google's token routes (`POST …/token`, the metadata server's token) are kept in the request
-//! log but counted apart, and `latency` does not delay them (`token_latency` does).
+//! Bedrock's routes (`…/model/{id}/converse[-stream]`, `…/foundation-models`) come first: a
+//! Bedrock model id may contain anything once decoded.
+//!
+//! Credential routes (Google's `POST …/token` and metadata server token; AWS STS `POST /`, the
+//! container endpoint, IMDS) are kept in the request log but counted apart, and `latency` does
+//! not delay them (`token_latency` does).
 
 use std::sync::Arc;
 
@@ -18,7 +22,10 @@ use http::{Method, StatusCode};
 
 use crate::app::App;
 use crate::scripted::Dialect;
-use crate::{anthropic, chat, embeddings, errors, gemini, google_oauth, passthrough, reply};
+use crate::{
+    anthropic, aws_credentials, bedrock, chat, embeddings, errors, gemini, google_oauth,
+    passthrough, reply,
+};
 
 /// Larger than any prompt a test or the benchmark sends.
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -34,6 +41,18 @@ enum Route {
     OllamaEmbed,
     Messages,
     CountTokens,
+    /// `POST …/model/{modelId}/converse[-stream]`: Bedrock Runtime.
+    BedrockConverse,
+    /// `GET …/foundation-models`: Bedrock's model catalog.
+    FoundationModels,
+    /// `POST /`: AWS STS (`AssumeRoleWithWebIdentity`).
+    Sts,
+    /// `GET /v2/credentials/{id}`, `GET /ecs-creds`: the container credential endpoint.
+    ContainerCredentials,
+    /// `PUT /latest/api/token`: an IMDSv2 session token.
+    ImdsToken,
+    /// `GET /latest/meta-data/…`: instance metadata, role credentials included.
+    ImdsMetadata,
     /// `POST …/models/{model}:{method}`: Gemini and Vertex AI.
     Gemini,
     /// `POST …/token`: Google's OAuth 2.0 token endpoint.
@@ -52,7 +71,19 @@ impl Route {
     fn of(method: &Method, path: &str) -> Self {
         let post = method == Method::POST;
         let get = method == Method::GET;
-        if post && gemini::model_route(path).is_some() {
+        if post && bedrock::converse_route(path).is_some() {
+            Self::BedrockConverse
+        } else if get && bedrock::is_foundation_models(path) {
+            Self::FoundationModels
+        } else if post && path == "/" {
+            Self::Sts
+        } else if get && (path.starts_with("/v2/credentials/") || path == "/ecs-creds") {
+            Self::ContainerCredentials
+        } else if method == Method::PUT && path == "/latest/api/token" {
+            Self::ImdsToken
+        } else if get && path.starts_with("/latest/meta-data/") {
+            Self::ImdsMetadata
+        } else if post && gemini::model_route(path).is_some() {
             Self::Gemini
         } else if post && path.ends_with("/token") {
             Self::Token
@@ -105,6 +136,9 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         if route == Route::Gemini {
             return gemini::ApiError::new(413, message).into_response();
         }
+        if route == Route::BedrockConverse {
+            return bedrock::too_large(&app);
+        }
         return errors::openai(
             StatusCode::PAYLOAD_TOO_LARGE,
             message,
@@ -120,6 +154,15 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         Route::MetadataToken => {
             app.traffic.keep(app.options.record, &parts, &body);
             return google_oauth::metadata_token(&app, &parts).await;
+        }
+        Route::Sts | Route::ContainerCredentials | Route::ImdsToken | Route::ImdsMetadata => {
+            app.traffic.keep(app.options.record, &parts, &body);
+            return match route {
+                Route::Sts => aws_credentials::sts(&app, &body).await,
+                Route::ContainerCredentials => aws_credentials::container(&app, &parts).await,
+                Route::ImdsToken => aws_credentials::imds_token(&app, &parts),
+                _ => aws_credentials::imds_metadata(&app, &parts).await,
+            };
         }
         _ => {}
     }
@@ -138,6 +181,8 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         Route::Messages => anthropic::respond(app, body).await,
         Route::CountTokens => anthropic::count_tokens(body).await,
         Route::Gemini => gemini::respond(app, &parts, body).await,
+        Route::BedrockConverse => bedrock::converse(app, &parts, body).await,
+        Route::FoundationModels => bedrock::list_foundation_models(&app, &parts, &body),
         Route::Models if parts.uri.path().ends_with("/publishers/google/models") => {
             gemini::list_publisher_models(&app, &parts)
         }
@@ -159,10 +204,11 @@ fn speaks_anthropic(headers: &http::HeaderMap) -> bool {
 
 fn stats(app: &App) -> Response {
     let body = format!(
-        r#"{{"requests":{},"cancelled_streams":{},"token_requests":{}}}"#,
+        r#"{{"requests":{},"cancelled_streams":{},"token_requests":{},"aws_credential_requests":{}}}"#,
         app.traffic.requests(),
         app.traffic.cancelled_streams(),
-        app.google.token_requests()
+        app.google.token_requests(),
+        app.aws.requests()
     );
     reply::json(StatusCode::OK, body)
 }

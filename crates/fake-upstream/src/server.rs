@@ -8,6 +8,7 @@ use axum::serve::ListenerExt as _;
 use tokio::task::JoinHandle;
 
 use crate::app::App;
+use crate::aws_credentials::AwsCredentialKind;
 use crate::options::FakeOptions;
 use crate::received::ReceivedRequest;
 use crate::router;
@@ -95,10 +96,25 @@ impl FakeUpstream {
         self.app.google.revoke_all();
     }
 
-    /// Forgets recorded requests and resets the counters (issued tokens stay valid).
+    /// Requests that handed out AWS credentials: STS `AssumeRoleWithWebIdentity`, the
+    /// container endpoint, and IMDS role credentials (not IMDS session tokens or the role
+    /// list). Refused requests count too. Like [`Self::token_requests`], they are kept in
+    /// [`Self::received`] but not counted in [`Self::request_count`].
+    pub fn aws_credential_requests(&self) -> u64 {
+        self.app.aws.requests()
+    }
+
+    /// [`Self::aws_credential_requests`] of one kind.
+    pub fn aws_credential_requests_of(&self, kind: AwsCredentialKind) -> u64 {
+        self.app.aws.requests_of(kind)
+    }
+
+    /// Forgets recorded requests and resets the counters (issued tokens and credentials stay
+    /// valid).
     pub fn clear(&self) {
         self.app.traffic.clear();
         self.app.google.reset_count();
+        self.app.aws.reset_counts();
     }
 
     /// Serves until the server task fails; what the binary does.

@@ -1,8 +1,8 @@
 //! `application/x-www-form-urlencoded` bodies (the WHATWG URL standard, "urlencoded parsing"):
-//! what OAuth 2.0 token requests are (RFC 6749 §4.1.3).
+//! what OAuth 2.0 token requests are (RFC 6749 §4.1.3), and what AWS STS queries are.
 
 /// The decoded `name=value` pairs in order; a pair without `=` has an empty value.
-pub(super) fn parse(body: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn parse(body: &[u8]) -> Vec<(String, String)> {
     body.split(|b| *b == b'&')
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
@@ -16,7 +16,7 @@ pub(super) fn parse(body: &[u8]) -> Vec<(String, String)> {
 }
 
 /// The first value of `name`.
-pub(super) fn get<'f>(form: &'f [(String, String)], name: &str) -> Option<&'f str> {
+pub(crate) fn get<'f>(form: &'f [(String, String)], name: &str) -> Option<&'f str> {
     form.iter()
         .find(|(n, _)| n == name)
         .map(|(_, v)| v.as_str())

@@ -7,6 +7,10 @@
 )]
 
 mod anthropic;
+mod aws;
+mod aws_credentials;
+mod bedrock;
+mod bedrock_stream;
 mod binary;
 mod chat;
 mod client;

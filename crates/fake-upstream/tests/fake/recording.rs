@@ -77,7 +77,7 @@ async fn control_endpoints_are_not_counted_and_clear_resets() {
     let stats = get(fake.addr(), "/__stats").await.json();
     assert_eq!(
         stats,
-        json!({"requests": 2, "cancelled_streams": 0, "token_requests": 0})
+        json!({"requests": 2, "cancelled_streams": 0, "token_requests": 0, "aws_credential_requests": 0})
     );
     assert_eq!(fake.request_count(), 2);
     let paths: Vec<String> = fake.received().into_iter().map(|r| r.path).collect();

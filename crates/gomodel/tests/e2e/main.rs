@@ -16,6 +16,7 @@ mod anthropic;
 mod audit;
 mod auth;
 mod base_path;
+mod bedrock;
 mod chat;
 mod cli;
 mod errors;

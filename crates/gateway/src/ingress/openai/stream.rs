@@ -8,7 +8,8 @@
 //!   (`ENFORCE_RETURNING_USAGE_DATA`) and the client did not;
 //! - ends the stream with an OpenAI error event when the upstream connection fails or sends
 //!   something that is not an event stream, so the client never hangs;
-//! - synthesises `data: [DONE]` when an upstream ends cleanly without it.
+//! - synthesises `data: [DONE]` when an upstream ends cleanly without it (not after an error
+//!   event: a failed stream ends without `[DONE]`).
 //!
 //! Dropping the relay (the client went away) drops the upstream body, which closes the
 //! upstream connection and so cancels the generation.
@@ -44,6 +45,8 @@ pub struct SseRelay {
     hide_usage_only_events: bool,
     out: VecDeque<Bytes>,
     saw_done: bool,
+    /// The provider sent an error event: the stream failed, so no `[DONE]` is added.
+    saw_error: bool,
     finished: bool,
     sent_any: bool,
 }
@@ -61,6 +64,7 @@ impl SseRelay {
             hide_usage_only_events,
             out: VecDeque::new(),
             saw_done: false,
+            saw_error: false,
             finished: false,
             sent_any: false,
         }
@@ -114,6 +118,7 @@ impl SseRelay {
             self.record.set_usage(usage);
         }
         if inspected.error {
+            self.saw_error = true;
             self.record.set_error(
                 "provider_stream_error",
                 "provider sent an error event mid-stream",
@@ -160,7 +165,7 @@ impl SseRelay {
                 self.out.push_back(batch.freeze());
             }
         }
-        if !self.finished && !self.saw_done {
+        if !self.finished && !self.saw_done && !self.saw_error {
             self.out.push_back(Bytes::from_static(DONE_EVENT));
         }
         self.finished = true;
