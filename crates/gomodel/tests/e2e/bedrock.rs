@@ -474,6 +474,32 @@ async fn messages_api_reaches_bedrock_claude() {
             .iter()
             .any(|b| b["type"] == "text")
     );
+
+    // Streamed: ConverseStream frames become Anthropic SSE events.
+    let text = gateway
+        .client
+        .post(gateway.url("/v1/messages"))
+        .header("x-api-key", MASTER_KEY)
+        .header("anthropic-version", "2023-06-01")
+        .json(&json!({"model": CLAUDE, "max_tokens": 100, "stream": true,
+            "messages": [{"role": "user", "content": "Say hello"}]}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for event in [
+        "message_start",
+        "content_block_delta",
+        "message_delta",
+        "message_stop",
+    ] {
+        assert!(
+            text.contains(&format!("event: {event}")),
+            "{event} missing: {text}"
+        );
+    }
 }
 
 /// The OpenAI Python SDK against Bedrock: chat, stream and a two-turn tool conversation.
