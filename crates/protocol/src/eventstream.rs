@@ -191,17 +191,24 @@ fn be_u32(bytes: &[u8]) -> u32 {
     u32::from_be_bytes(word)
 }
 
-/// Encodes a frame with string headers (tests, the fake's counterpart is separate code).
-pub fn encode(headers: &[(&str, &str)], payload: &[u8]) -> Vec<u8> {
+/// Encodes a frame with string headers (for tests; the fake's encoder is separate code). A
+/// name over 255 bytes, a value over 65,535 or a frame over [`MAX_FRAME`] cannot be encoded.
+pub fn encode(headers: &[(&str, &str)], payload: &[u8]) -> Result<Vec<u8>, FrameError> {
     let mut header_bytes = Vec::new();
     for (name, value) in headers {
-        header_bytes.push(name.len() as u8);
+        let name_len = u8::try_from(name.len()).map_err(|_| FrameError::BadHeader("name"))?;
+        let value_len =
+            u16::try_from(value.len()).map_err(|_| FrameError::BadHeader("value too long"))?;
+        header_bytes.push(name_len);
         header_bytes.extend_from_slice(name.as_bytes());
         header_bytes.push(7);
-        header_bytes.extend_from_slice(&(value.len() as u16).to_be_bytes());
+        header_bytes.extend_from_slice(&value_len.to_be_bytes());
         header_bytes.extend_from_slice(value.as_bytes());
     }
     let total = MIN_FRAME + header_bytes.len() + payload.len();
+    if total > MAX_FRAME {
+        return Err(FrameError::BadLength(total));
+    }
     let mut frame = Vec::with_capacity(total);
     frame.extend_from_slice(&(total as u32).to_be_bytes());
     frame.extend_from_slice(&(header_bytes.len() as u32).to_be_bytes());
@@ -211,7 +218,7 @@ pub fn encode(headers: &[(&str, &str)], payload: &[u8]) -> Vec<u8> {
     frame.extend_from_slice(payload);
     let message_crc = crc32(&frame);
     frame.extend_from_slice(&message_crc.to_be_bytes());
-    frame
+    Ok(frame)
 }
 
 /// CRC32 (IEEE 802.3), table-driven; the table is built at compile time.
@@ -265,7 +272,7 @@ mod tests {
             &[(":event-type", "messageStop")],
             br#"{"stopReason":"end_turn"}"#,
         );
-        let stream = [a, b].concat();
+        let stream = [a.unwrap(), b.unwrap()].concat();
         for split in 0..stream.len() {
             let mut decoder = Decoder::new();
             let mut frames = Vec::new();
@@ -323,7 +330,7 @@ mod tests {
 
     #[test]
     fn corruption_is_an_error_and_ends_the_stream() {
-        let good = encode(&[(":event-type", "messageStart")], b"{}");
+        let good = encode(&[(":event-type", "messageStart")], b"{}").unwrap();
         let mut bad_payload = good.clone();
         let at = bad_payload.len() - 6;
         bad_payload[at] ^= 1;

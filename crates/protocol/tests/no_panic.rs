@@ -6,7 +6,7 @@
 use gomodel_protocol::JsonObject;
 use gomodel_protocol::bedrock::stream_in::BedrockToOpenAi;
 use gomodel_protocol::bedrock::wire::StreamPayload;
-use gomodel_protocol::eventstream::{Decoder, encode};
+use gomodel_protocol::eventstream::{Decoder, crc32, encode};
 use gomodel_protocol::gemini::response::to_openai_response;
 use gomodel_protocol::gemini::stream_in::GeminiToOpenAi;
 use gomodel_protocol::gemini::wire::GenerateContentResponse;
@@ -173,12 +173,38 @@ fn event_stream_decoder_never_panics_on_mutated_frames() {
             &[(name, value), (":message-type", "event")],
             payload.as_bytes(),
         )
+        .unwrap()
     })
     .collect();
     let mut rng = Rng(7);
     for _ in 0..20_000 {
         let input = mutate(&mut rng, &frames);
         exercise_eventstream(&input, &mut rng);
+    }
+    // Frames whose header and payload bytes are mutated but whose CRCs are recomputed: the
+    // header parser itself meets garbage (type codes, lengths past the end, bad UTF-8).
+    let one = encode(
+        &[
+            (":event-type", "contentBlockDelta"),
+            (":message-type", "event"),
+            (":content-type", "application/json"),
+        ],
+        br#"{"contentBlockIndex":0,"delta":{"text":"hi"}}"#,
+    )
+    .unwrap();
+    for _ in 0..20_000 {
+        let mut frame = one.clone();
+        let inner = 12..frame.len() - 4;
+        for _ in 0..=rng.below(3) {
+            let at = inner.start + rng.below(inner.len());
+            frame[at] = rng.next() as u8;
+        }
+        let prelude_crc = crc32(&frame[..8]);
+        frame[8..12].copy_from_slice(&prelude_crc.to_be_bytes());
+        let end = frame.len() - 4;
+        let message_crc = crc32(&frame[..end]);
+        frame[end..].copy_from_slice(&message_crc.to_be_bytes());
+        exercise_eventstream(&frame, &mut rng);
     }
     // Valid frames around mutated payloads reach the translator itself.
     let kinds = [
@@ -201,7 +227,7 @@ fn event_stream_decoder_never_panics_on_mutated_frames() {
         for step in 0..4 {
             let payload = mutate(&mut rng, payloads[(round + step) % payloads.len()]);
             let kind = kinds[rng.below(kinds.len())];
-            stream.extend(encode(&[(":event-type", kind)], &payload));
+            stream.extend(encode(&[(":event-type", kind)], &payload).unwrap());
         }
         exercise_eventstream(&stream, &mut rng);
     }

@@ -3,8 +3,9 @@
 //!
 //! The upstream body is split into events — SSE events (Anthropic, Gemini) or AWS
 //! event-stream frames (Bedrock) — and each event's payload goes to the dialect's
-//! [`EventTranslator`], whose chunks are written out as `data:` lines as soon as they exist.
-//! A corrupt frame ends the output with an error event. A provider error event, an undecodable event or a transport failure ends the
+//! [`EventTranslator`], whose chunks are written out as `data:` lines as soon as they
+//! exist. AWS exception frames and corrupt frames end the output with an error event (after
+//! the events decoded before them). A provider error event, an undecodable event or a transport failure ends the
 //! output with an OpenAI error event (never a hang); a stream that ends early is reported to
 //! the relay as an invalid response (no `[DONE]` was sent).
 
@@ -78,10 +79,58 @@ enum Framer {
     Aws(Decoder),
 }
 
-/// One event taken from the framer: its kind (AWS) and payload.
+/// One event taken from the framer: its kind (AWS) and payload, or the provider's failure.
 struct RawEvent {
     kind: Option<String>,
     data: Bytes,
+    /// An AWS exception or error frame: (exception type, message). It ends the stream
+    /// whatever the dialect, so the translator never sees it.
+    failure: Option<(String, String)>,
+}
+
+/// An AWS frame as an event. `:message-type` tells events (`:event-type`) from modelled
+/// exceptions (`:exception-type`, message in the payload) and errors (`:error-code`,
+/// `:error-message` headers, empty payload).
+fn aws_event(frame: gomodel_protocol::eventstream::Frame) -> RawEvent {
+    let failure = match frame.header(":message-type") {
+        Some("exception") => {
+            let kind = frame
+                .header(":exception-type")
+                .unwrap_or("exception")
+                .to_owned();
+            let message = payload_message(&frame.payload);
+            Some((
+                kind.clone(),
+                format!("provider stream error ({kind}): {message}"),
+            ))
+        }
+        Some("error") => {
+            let kind = frame.header(":error-code").unwrap_or("error").to_owned();
+            let message = frame.header(":error-message").unwrap_or("").to_owned();
+            Some((
+                kind.clone(),
+                format!("provider stream error ({kind}): {message}"),
+            ))
+        }
+        _ => None,
+    };
+    RawEvent {
+        kind: frame.header(":event-type").map(str::to_owned),
+        data: frame.payload,
+        failure,
+    }
+}
+
+/// `message` (or `Message`) of an exception payload.
+fn payload_message(payload: &[u8]) -> String {
+    #[derive(serde::Deserialize, Default)]
+    struct Body {
+        #[serde(default, alias = "Message")]
+        message: String,
+    }
+    serde_json::from_slice::<Body>(payload)
+        .unwrap_or_default()
+        .message
 }
 
 struct Translated<T> {
@@ -96,16 +145,14 @@ struct Translated<T> {
 impl<T: EventTranslator> Translated<T> {
     fn accept(&mut self, chunk: &[u8]) {
         let mut batch = Vec::new();
-        let events = match self.take_events(chunk) {
-            Ok(events) => events,
-            Err(message) => {
-                write_error(&mut batch, "invalid_provider_response", &message);
-                self.finished = true;
-                self.out.push_back(Ok(Bytes::from(batch)));
-                return;
-            }
-        };
+        // Frames decoded before a corrupt one are still delivered, then the error.
+        let (events, broken) = self.take_events(chunk);
         for event in events {
+            if let Some((kind, message)) = event.failure {
+                write_error(&mut batch, &kind, &message);
+                self.finished = true;
+                break;
+            }
             let data = event.data.trim_ascii();
             if data.is_empty() {
                 continue;
@@ -125,49 +172,44 @@ impl<T: EventTranslator> Translated<T> {
                 }
             }
         }
+        if let Some(message) = broken.filter(|_| !self.finished) {
+            write_error(&mut batch, "invalid_provider_response", &message);
+            self.finished = true;
+        }
         if !batch.is_empty() {
             self.out.push_back(Ok(Bytes::from(batch)));
         }
     }
 
-    /// The complete events in the bytes received so far; an error when a frame is corrupt.
-    fn take_events(&mut self, chunk: &[u8]) -> Result<Vec<RawEvent>, String> {
+    /// The complete events in the bytes received so far, and why framing broke if it did.
+    fn take_events(&mut self, chunk: &[u8]) -> (Vec<RawEvent>, Option<String>) {
         match &mut self.framer {
             Framer::Sse(splitter) => {
                 splitter.push(chunk);
-                Ok(splitter
+                let events = splitter
                     .drain_events()
                     .iter()
                     .filter_map(|event| {
                         data_payload(event).map(|data| RawEvent {
                             kind: None,
                             data: Bytes::copy_from_slice(&data),
+                            failure: None,
                         })
                     })
-                    .collect())
+                    .collect();
+                (events, None)
             }
             Framer::Aws(decoder) => {
                 decoder.push(chunk);
                 let mut events = Vec::new();
                 loop {
                     match decoder.next_frame() {
-                        Ok(Some(frame)) => {
-                            let kind = match frame.header(":message-type") {
-                                Some("exception") => frame.header(":exception-type"),
-                                Some("error") => frame.header(":error-code"),
-                                _ => frame.header(":event-type"),
-                            }
-                            .map(str::to_owned);
-                            events.push(RawEvent {
-                                kind,
-                                data: frame.payload,
-                            });
-                        }
-                        Ok(None) => return Ok(events),
+                        Ok(Some(frame)) => events.push(aws_event(frame)),
+                        Ok(None) => return (events, None),
                         Err(err) => {
-                            return Err(format!(
-                                "provider sent a corrupt event-stream frame: {err}"
-                            ));
+                            let message =
+                                format!("provider sent a corrupt event-stream frame: {err}");
+                            return (events, Some(message));
                         }
                     }
                 }

@@ -10,8 +10,13 @@ pub(crate) fn unix_seconds() -> i64 {
 /// Percent-encodes everything but RFC 3986's unreserved characters: for form bodies
 /// (`application/x-www-form-urlencoded`) and query values.
 pub(crate) fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
+    percent_encode_bytes(text.as_bytes())
+}
+
+/// [`percent_encode`] on raw bytes (which need not be UTF-8).
+pub(crate) fn percent_encode_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &byte in bytes {
         match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
                 out.push(byte as char);

@@ -57,6 +57,12 @@ pub fn resolve(
     };
     let control_url = runtime_url.replacen("://bedrock-runtime", "://bedrock", 1);
     let auth = match api_key.or(env.get("AWS_BEARER_TOKEN_BEDROCK")) {
+        Some(key) if !key.chars().all(|c| c.is_ascii_graphic()) => {
+            return Err(
+                "the Bedrock API key has characters an HTTP header cannot carry (spaces, newlines or non-ASCII); check BEDROCK_API_KEY / AWS_BEARER_TOKEN_BEDROCK"
+                    .to_owned(),
+            );
+        }
         Some(key) => BedrockAuth::ApiKey(Secret::new(key)),
         None => BedrockAuth::Aws(credential_source(env, &profiles, &region, warnings)?),
     };
@@ -188,26 +194,39 @@ fn credential_source(
                 .to_owned(),
         );
     }
-    Ok(AwsCredentialSource::InstanceMetadata {
-        endpoint: env
-            .get("AWS_EC2_METADATA_SERVICE_ENDPOINT")
-            .unwrap_or(IMDS_ENDPOINT)
-            .trim_end_matches('/')
-            .to_owned(),
-    })
+    let endpoint = env
+        .get("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+        .unwrap_or(IMDS_ENDPOINT)
+        .trim_end_matches('/')
+        .to_owned();
+    // Right on EC2; elsewhere this is why requests fail, so say where the chain ended.
+    warnings.push(format!(
+        "Bedrock: no AWS credentials in the environment, profile '{}', web identity or container settings; using EC2 instance metadata at {endpoint}",
+        profiles.name
+    ));
+    Ok(AwsCredentialSource::InstanceMetadata { endpoint })
 }
 
 /// The SDKs accept container credential URLs over https, or plain http to loopback and the
 /// ECS/EKS link-local agents only (credentials must not cross a network in clear text).
+/// Userinfo is refused outright: `http://127.0.0.1:1@evil.example/` names `evil.example`.
 fn container_url_allowed(url: &str) -> bool {
-    if url.starts_with("https://") {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') || authority.is_empty() {
+        return false;
+    }
+    if scheme == "https" {
         return true;
     }
-    let Some(rest) = url.strip_prefix("http://") else {
+    if scheme != "http" {
         return false;
+    }
+    let host = if authority.starts_with('[') {
+        authority.split_inclusive(']').next().unwrap_or(authority)
+    } else {
+        authority.split(':').next().unwrap_or(authority)
     };
-    let host = rest.split('/').next().unwrap_or("");
-    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
     matches!(
         host,
         "localhost" | "127.0.0.1" | "[::1]" | "169.254.170.2" | "169.254.170.23" | "[fd00:ec2::23]"
@@ -241,6 +260,11 @@ impl Profiles {
         }
         if let Some(credentials) = path("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials") {
             read_section(&credentials, &name, &mut values, warnings);
+        }
+        if env.get("AWS_PROFILE").is_some() && values.is_empty() {
+            warnings.push(format!(
+                "AWS_PROFILE names profile '{name}', which neither the credentials nor the config file has"
+            ));
         }
         Self { name, values }
     }

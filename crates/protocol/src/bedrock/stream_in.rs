@@ -5,7 +5,8 @@
 //! signature), `contentBlockStop`, `messageStop`, `metadata` (usage). Each `toolUse` block gets
 //! the next OpenAI tool-call index; a reasoning block's text and signature are gathered and
 //! sent once, verbatim, when the block stops. `metadata` ends the stream (usage chunk, then
-//! `[DONE]`); an exception frame ends it with an error.
+//! `[DONE]`). Exception frames never reach this machine (the relay ends the stream on them);
+//! event types it does not know (ones AWS adds later) are ignored, as the AWS SDKs do.
 
 use std::collections::HashMap;
 
@@ -31,6 +32,8 @@ pub enum Output {
 enum Block {
     Tool {
         index: u32,
+        /// Whether any argument fragment arrived.
+        got_input: bool,
     },
     Reasoning {
         text: String,
@@ -77,7 +80,13 @@ impl BedrockToOpenAi {
                 };
                 let tool_index = self.next_tool;
                 self.next_tool += 1;
-                self.blocks.insert(index, Block::Tool { index: tool_index });
+                self.blocks.insert(
+                    index,
+                    Block::Tool {
+                        index: tool_index,
+                        got_input: false,
+                    },
+                );
                 Output::Chunks(vec![self.tool_delta(ToolCallDelta {
                     index: tool_index,
                     id: Some(tool.tool_use_id),
@@ -91,6 +100,21 @@ impl BedrockToOpenAi {
             }
             "contentBlockDelta" => self.on_delta(index, payload),
             "contentBlockStop" => match self.blocks.remove(&index) {
+                // A call without arguments: OpenAI clients parse the arguments as JSON, so
+                // they get `{}` rather than an empty string.
+                Some(Block::Tool {
+                    index: tool_index,
+                    got_input: false,
+                }) => Output::Chunks(vec![self.tool_delta(ToolCallDelta {
+                    index: tool_index,
+                    id: None,
+                    kind: None,
+                    function: Some(FunctionCallDelta {
+                        name: None,
+                        arguments: Some("{}".to_owned()),
+                    }),
+                    extra_content: None,
+                })]),
                 Some(Block::Reasoning { text, signature }) => Output::Chunks(vec![self.chunk(
                     Delta {
                         reasoning_blocks: Some(vec![ReasoningBlock {
@@ -128,13 +152,7 @@ impl BedrockToOpenAi {
                 }
                 Output::Done(chunks)
             }
-            other => Output::Error {
-                kind: other.to_owned(),
-                message: format!(
-                    "Bedrock stream error ({other}): {}",
-                    payload.message.unwrap_or_default()
-                ),
-            },
+            _ => Output::Chunks(Vec::new()),
         }
     }
 
@@ -152,7 +170,11 @@ impl BedrockToOpenAi {
             )]);
         }
         if let Some(tool) = delta.tool_use {
-            let Some(Block::Tool { index: tool_index }) = self.blocks.get(&index) else {
+            let Some(Block::Tool {
+                index: tool_index,
+                got_input,
+            }) = self.blocks.get_mut(&index)
+            else {
                 return Output::Error {
                     kind: "invalid_provider_response".to_owned(),
                     message: format!(
@@ -160,6 +182,9 @@ impl BedrockToOpenAi {
                     ),
                 };
             };
+            if !tool.input.is_empty() {
+                *got_input = true;
+            }
             let tool_index = *tool_index;
             return Output::Chunks(vec![self.tool_delta(ToolCallDelta {
                 index: tool_index,

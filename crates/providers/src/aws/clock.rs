@@ -27,7 +27,14 @@ pub fn parse_iso8601(text: &str) -> Option<i64> {
     let hour: i64 = clock.next()?.parse().ok()?;
     let minute: i64 = clock.next()?.parse().ok()?;
     let second: i64 = clock.next().unwrap_or("0").parse().ok()?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    // Bounded fields keep the arithmetic below far from overflow, whatever the input.
+    if !(1..=9999).contains(&year)
+        || !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || !(0..24).contains(&hour)
+        || !(0..60).contains(&minute)
+        || !(0..=60).contains(&second)
+    {
         return None;
     }
     Some(days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second)
@@ -67,5 +74,7 @@ mod tests {
         assert_eq!(parse_iso8601("2015-08-30T12:36:00Z"), Some(1_440_938_160));
         assert_eq!(parse_iso8601("2000-02-29T00:00:00.000Z"), Some(951_782_400));
         assert_eq!(parse_iso8601("yesterday"), None);
+        assert_eq!(parse_iso8601("2026-01-01T9999999999999999:00:00Z"), None);
+        assert_eq!(parse_iso8601("99999999999999999-01-01T00:00:00Z"), None);
     }
 }

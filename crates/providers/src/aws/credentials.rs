@@ -20,6 +20,13 @@ use crate::response::{MAX_ERROR_BYTES, read_body};
 use crate::util::{percent_encode, unix_seconds};
 use crate::{ProviderError, Secret, UpstreamClient};
 
+/// Local credential endpoints (instance metadata, the ECS/EKS agent) answer in milliseconds
+/// or not at all (off EC2, or a container one network hop too far): give up quickly, as the
+/// AWS SDKs do, rather than hold requests for the client's connect timeout.
+const LOCAL_ENDPOINT_TIMEOUT: Duration = Duration::from_secs(2);
+/// STS is a remote service.
+const STS_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// One set of keys.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AwsCredentials {
@@ -166,6 +173,7 @@ impl AwsAuth {
         let request = self
             .client
             .request(Method::POST, url)
+            .timeout(STS_TIMEOUT)
             .header(
                 http::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
@@ -199,7 +207,10 @@ impl AwsAuth {
         authorization: Option<&Secret>,
         authorization_file: Option<&str>,
     ) -> Result<(AwsCredentials, Duration), Refusal> {
-        let mut request = self.client.request(Method::GET, parse_url(url)?);
+        let mut request = self
+            .client
+            .request(Method::GET, parse_url(url)?)
+            .timeout(LOCAL_ENDPOINT_TIMEOUT);
         // The file wins: EKS Pod Identity rotates it.
         let token = match authorization_file {
             Some(path) => Some(Secret::new(
@@ -227,6 +238,7 @@ impl AwsAuth {
         let token_request = self
             .client
             .request(Method::PUT, parse_url(&format!("{base}/latest/api/token"))?)
+            .timeout(LOCAL_ENDPOINT_TIMEOUT)
             .header("x-aws-ec2-metadata-token-ttl-seconds", "21600");
         let (status, token) = self.exchange(token_request).await?;
         if !status.is_success() {
@@ -244,6 +256,7 @@ impl AwsAuth {
             Ok(self
                 .client
                 .request(Method::GET, parse_url(&url)?)
+                .timeout(LOCAL_ENDPOINT_TIMEOUT)
                 .header("x-aws-ec2-metadata-token", token.as_str()))
         };
         let (status, roles) = self.exchange(get(path.clone())?).await?;

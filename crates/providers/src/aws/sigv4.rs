@@ -13,6 +13,7 @@ use ring::hmac;
 use sha2::{Digest, Sha256};
 
 use crate::Secret;
+use crate::util::percent_encode_bytes;
 
 /// What one signature needs.
 #[derive(Debug, Clone, Copy)]
@@ -199,18 +200,9 @@ fn canonical_query(query: &str) -> String {
         .join("&")
 }
 
-/// Everything but RFC 3986 unreserved characters as `%XX` (uppercase).
+/// Everything but RFC 3986 unreserved characters as `%XX` (uppercase), on raw bytes.
 fn uri_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for byte in bytes {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(*byte as char);
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+    percent_encode_bytes(bytes)
 }
 
 fn percent_decode(text: &str) -> Vec<u8> {

@@ -22,9 +22,11 @@ pub(super) struct AwsError {
     retry_after: Option<String>,
 }
 
+/// `secrets` are scrubbed from the message: the API key, or the signing keys and session
+/// token (AWS's signature errors quote the canonical request, which holds the token).
 pub(super) async fn from_response(
     provider: &str,
-    secret: Secret,
+    secrets: &[Secret],
     response: reqwest::Response,
 ) -> AwsError {
     let status = response.status().as_u16();
@@ -55,15 +57,24 @@ pub(super) async fn from_response(
     let mut message = body
         .message
         .unwrap_or_else(|| format!("HTTP {status} from Bedrock"));
+    // A signature mismatch quotes the canonical request and string to sign: useless to a
+    // client, and the request carries the session token.
+    if let Some(cut) = message.find("The Canonical String") {
+        message.truncate(cut);
+        message = message.trim_end().to_owned();
+    }
     if exception == "ValidationException" && message.contains("on-demand throughput") {
         message.push_str(
             " (Hint: call the model through an inference profile: prefix its id with us., eu., apac. or global., e.g. us.anthropic.…, or use the profile ARN; `aws bedrock list-inference-profiles` lists them. BEDROCK_MODELS can pin profile ids.)",
         );
     }
+    for secret in secrets {
+        message = redact(&message, secret);
+    }
     AwsError {
         provider: provider.to_owned(),
         status,
-        message: redact(&message, &secret),
+        message,
         exception,
         retry_after,
     }
@@ -75,11 +86,13 @@ fn exception_name(raw: &str) -> &str {
     name.rsplit('#').next().unwrap_or(name)
 }
 
-/// Temporary credentials AWS no longer accepts: worth one retry with fresh ones.
+/// Temporary credentials AWS no longer accepts: worth one retry with fresh ones. (A signature
+/// mismatch is not: fresh keys would not fix a clock skew, and renewing on every request
+/// would hammer STS.)
 pub(super) fn is_stale_credential(error: &AwsError) -> bool {
     matches!(
         error.exception.as_str(),
-        "ExpiredTokenException" | "UnrecognizedClientException" | "InvalidSignatureException"
+        "ExpiredTokenException" | "UnrecognizedClientException"
     ) && error.status == 403
 }
 
@@ -103,6 +116,35 @@ impl AwsError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn signature_errors_lose_the_canonical_request_and_every_secret() {
+        let token = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD";
+        let body = format!(
+            r#"{{"message":"The request signature we calculated does not match the signature you provided. The Canonical String for this request should have been 'POST /model/x/converse host;x-amz-date;x-amz-security-token {token}'"}}"#
+        );
+        let response = http::Response::builder()
+            .status(403)
+            .header("x-amzn-errortype", "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/")
+            .body(body)
+            .unwrap();
+        let error = from_response(
+            "bedrock",
+            &[Secret::new(token)],
+            reqwest::Response::from(response),
+        )
+        .await;
+        assert_eq!(error.exception, "InvalidSignatureException");
+        assert!(
+            !error.message.contains(token) && !error.message.contains("Canonical"),
+            "{}",
+            error.message
+        );
+        assert!(
+            !is_stale_credential(&error),
+            "a signature mismatch is not fixed by new keys"
+        );
+    }
 
     #[test]
     fn exception_names_from_every_spelling() {

@@ -182,7 +182,8 @@ impl BedrockProvider {
             ),
             param: None,
         })?;
-        for attempt in 0..2 {
+        let mut retried = false;
+        loop {
             let (auth_headers, used) = self.auth_headers(&method, &url, &body).await?;
             let mut request = self.client.request(method.clone(), url.clone());
             for (name, value) in auth_headers.iter().chain(&headers) {
@@ -209,20 +210,18 @@ impl BedrockProvider {
             if response.status().is_success() {
                 return Ok(response);
             }
-            let error = errors::from_response(&self.name, self.secret(), response).await;
-            if attempt == 0
+            let error =
+                errors::from_response(&self.name, &self.secrets(used.as_ref()), response).await;
+            if !retried
                 && errors::is_stale_credential(&error)
-                && let (Auth::SigV4(auth), Some(used)) = (&self.auth, used)
+                && let (Auth::SigV4(auth), Some(used)) = (&self.auth, &used)
                 && auth.invalidate(&used.access_key_id)
             {
+                retried = true;
                 continue;
             }
             return Err(error.into_provider_error());
         }
-        Err(invalid(
-            &self.name,
-            "AWS refused fresh credentials".to_owned(),
-        ))
     }
 
     /// The credential headers for one request, and the keys used (for a retry decision).
@@ -284,11 +283,15 @@ impl BedrockProvider {
         Ok((headers, Some(credentials)))
     }
 
-    /// The key whose echo must be scrubbed from error messages.
-    fn secret(&self) -> Secret {
-        match &self.auth {
-            Auth::ApiKey(_, key) => key.clone(),
-            Auth::SigV4(_) => Secret::default(),
+    /// What must be scrubbed from error messages: the API key, or the keys a request was
+    /// signed with.
+    fn secrets(&self, used: Option<&AwsCredentials>) -> Vec<Secret> {
+        match (&self.auth, used) {
+            (Auth::ApiKey(_, key), _) => vec![key.clone()],
+            (Auth::SigV4(_), Some(used)) => std::iter::once(used.secret_access_key.clone())
+                .chain(used.session_token.clone())
+                .collect(),
+            (Auth::SigV4(_), None) => Vec::new(),
         }
     }
 
