@@ -42,6 +42,8 @@ struct Shared {
     registry: Arc<ProviderRegistry>,
     inventory: Arc<ModelInventory>,
     records: Records,
+    /// Recent traffic per provider (`providers/status`).
+    health: Arc<observe::provider_health::ProviderHealth>,
 }
 
 /// Storage and the record writers (absent when storage or usage is off).
@@ -67,8 +69,17 @@ impl AppState {
                 registry,
                 inventory,
                 records,
+                health: Arc::default(),
             }),
         }
+    }
+
+    pub fn provider_health(&self) -> &Arc<observe::provider_health::ProviderHealth> {
+        &self.inner.health
+    }
+
+    pub fn inventory(&self) -> &Arc<ModelInventory> {
+        &self.inner.inventory
     }
 
     pub fn store(&self) -> Option<&Store> {
@@ -194,13 +205,28 @@ pub fn router(state: AppState) -> Router {
         .route("/storage/status", get(admin::storage::status))
         .route("/audit/log", get(admin::audit::log))
         .route("/audit/conversation", get(admin::audit::conversation))
+        .route("/dashboard/config", get(admin::runtime::dashboard_config))
+        .route("/providers/status", get(admin::providers::status))
+        .route("/runtime/refresh", post(admin::runtime::refresh))
+        .route("/models", get(admin::models::list))
+        .route("/models/categories", get(admin::models::categories))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_admin));
     let mut routes = Router::new();
+    if state.config().server.swagger_enabled {
+        routes = routes
+            .route(
+                "/swagger",
+                get(|| async { axum::response::Redirect::permanent("swagger/index.html") }),
+            )
+            .route("/swagger/{file}", get(crate::openapi::swagger_file));
+    }
     if state.config().records.admin_enabled {
         routes = routes.nest("/admin/api/v1", admin_routes);
     }
     let routes = routes
         .route("/health", get(health::health))
+        .route("/health/ready", get(health::ready))
+        .route("/openapi.json", get(crate::openapi::openapi_json))
         .nest("/v1", v1.merge(messages))
         .merge(passthrough)
         .method_not_allowed_fallback(method_not_allowed)

@@ -13,6 +13,7 @@ pub mod ingress;
 pub mod logging;
 pub mod models;
 pub mod observe;
+pub mod openapi;
 pub mod pipeline;
 pub mod records;
 pub mod server;

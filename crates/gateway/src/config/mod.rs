@@ -63,6 +63,8 @@ pub struct ServerConfig {
     pub shutdown_timeout: Duration,
     /// Request-serving threads (`WORKER_THREADS`, default: the number of CPUs).
     pub worker_threads: usize,
+    /// `SWAGGER_ENABLED`: Swagger UI at `/swagger/index.html` (off by default, as in GoModel).
+    pub swagger_enabled: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,6 +203,10 @@ impl Config {
                     parse_threads,
                 )?
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
+            swagger_enabled: match env.get("SWAGGER_ENABLED") {
+                Some(value) => values::parse_bool("SWAGGER_ENABLED", value)?,
+                None => false,
+            },
         };
         let logging = LoggingConfig {
             level: parse_log_level(env.get("LOG_LEVEL"))?,

@@ -71,6 +71,8 @@ impl ModelCacheFile {
                         source: ModelSource::None,
                         models: Vec::new(),
                         last_error: None,
+                        fetched_at: None,
+                        last_success_at: None,
                     })
             })
             .collect();

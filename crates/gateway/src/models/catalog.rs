@@ -29,6 +29,11 @@ pub struct ProviderModels {
     /// The last fetch error, for operators (never contains a key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// When the list was last fetched (Unix seconds), and when a fetch last succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetched_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_success_at: Option<i64>,
 }
 
 /// Which provider (by registry index) serves which model.
@@ -73,6 +78,8 @@ impl ModelCatalog {
                     source: ModelSource::None,
                     models: Vec::new(),
                     last_error: None,
+                    fetched_at: None,
+                    last_success_at: None,
                 })
                 .collect(),
         )
@@ -124,6 +131,8 @@ mod tests {
                 })
                 .collect(),
             last_error: None,
+            fetched_at: None,
+            last_success_at: None,
         }
     }
 

@@ -47,6 +47,17 @@ impl ModelInventory {
         self.loaded.send_replace(true);
     }
 
+    /// Whether the provider instance named `provider` lists `model` now. Reads the snapshot
+    /// without taking a reference count: cheap enough for every request (metrics labels).
+    pub fn lists(&self, provider: &str, model: &str) -> bool {
+        let catalog = self.current.load();
+        catalog
+            .providers()
+            .iter()
+            .position(|p| p.provider == provider)
+            .is_some_and(|index| catalog.serves(index, model))
+    }
+
     pub fn is_loaded(&self) -> bool {
         *self.loaded.borrow()
     }

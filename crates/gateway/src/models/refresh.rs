@@ -39,12 +39,15 @@ async fn provider_models(provider: &Arc<Provider>, mode: ConfiguredModelsMode) -
             owned_by: None,
         })
         .collect();
-    let entry = |source, models, last_error| ProviderModels {
+    let now = unix_now();
+    let entry = |source, models, last_error: Option<String>| ProviderModels {
         provider: provider.name().to_owned(),
         provider_type: provider.kind().as_str().to_owned(),
         source,
         models,
+        last_success_at: last_error.is_none().then_some(now),
         last_error,
+        fetched_at: Some(now),
     };
     if mode == ConfiguredModelsMode::Allowlist && !configured.is_empty() {
         return entry(ModelSource::Configured, configured, None);
@@ -79,26 +82,90 @@ pub async fn run(
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
-        let fresh = build_catalog(&registry, mode).await;
-        let keep_previous = fresh.is_empty() && !inventory.snapshot().is_empty();
-        if keep_previous {
-            // Every fetch failed: keep serving the last known list rather than none.
-            tracing::warn!("model refresh found no models; keeping the previous list");
-            inventory.publish(clone_catalog(&inventory.snapshot()));
-        } else {
-            tracing::info!(
-                models = fresh.model_count(),
-                providers = registry.len(),
-                "model list refreshed"
-            );
-            cache.save(&fresh).await;
-            inventory.publish(fresh);
-        }
+        refresh_once(&registry, &inventory, &cache, mode).await;
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
             _ = shutdown.wait_for(|stop| *stop) => return,
         }
     }
+}
+
+/// What one refresh did, per provider (`POST /admin/api/v1/runtime/refresh`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RefreshOutcome {
+    pub model_count: usize,
+    pub provider_count: usize,
+    pub providers: Vec<ProviderOutcome>,
+    /// Every fetch failed and the previous list was kept.
+    pub kept_previous: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProviderOutcome {
+    pub provider: String,
+    pub model_count: usize,
+    pub source: ModelSource,
+    pub error: Option<String>,
+}
+
+/// Fetches every provider's list once and publishes it (keeping the previous list when every
+/// fetch failed); the cache file is updated.
+pub async fn refresh_once(
+    registry: &ProviderRegistry,
+    inventory: &ModelInventory,
+    cache: &ModelCacheFile,
+    mode: ConfiguredModelsMode,
+) -> RefreshOutcome {
+    let previous = inventory.snapshot();
+    let mut lists = build_catalog(registry, mode).await.providers().to_vec();
+    // A failed fetch keeps the time of the last success it replaces.
+    for list in &mut lists {
+        if list.last_success_at.is_none() {
+            list.last_success_at = previous
+                .providers()
+                .iter()
+                .find(|p| p.provider == list.provider)
+                .and_then(|p| p.last_success_at);
+        }
+    }
+    let outcome = RefreshOutcome {
+        model_count: lists.iter().map(|l| l.models.len()).sum(),
+        provider_count: lists.len(),
+        providers: lists
+            .iter()
+            .map(|l| ProviderOutcome {
+                provider: l.provider.clone(),
+                model_count: l.models.len(),
+                source: l.source,
+                error: l.last_error.clone(),
+            })
+            .collect(),
+        kept_previous: false,
+    };
+    let fresh = ModelCatalog::new(lists);
+    if fresh.is_empty() && !previous.is_empty() {
+        // Every fetch failed: keep serving the last known list rather than none.
+        tracing::warn!("model refresh found no models; keeping the previous list");
+        inventory.publish(clone_catalog(&previous));
+        return RefreshOutcome {
+            kept_previous: true,
+            ..outcome
+        };
+    }
+    tracing::info!(
+        models = fresh.model_count(),
+        providers = registry.len(),
+        "model list refreshed"
+    );
+    cache.save(&fresh).await;
+    inventory.publish(fresh);
+    outcome
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn clone_catalog(catalog: &ModelCatalog) -> ModelCatalog {

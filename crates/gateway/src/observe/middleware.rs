@@ -109,6 +109,7 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         finished: false,
         usage: state.usage_recorder().cloned(),
         audit: if audited { audit } else { None },
+        health: Arc::clone(state.provider_health()),
     };
     Response::from_parts(parts, Body::new(LoggedBody { inner: body, guard }))
 }
@@ -155,11 +156,20 @@ struct LogOnDrop {
     status: StatusCode,
     /// The body was read to its end (false: the client went away first).
     finished: bool,
+    health: Arc<super::provider_health::ProviderHealth>,
 }
 
 impl Drop for LogOnDrop {
     fn drop(&mut self) {
         let facts = self.record.snapshot();
+        if let Some(provider) = &facts.provider {
+            self.health.record(
+                provider,
+                self.status.as_u16(),
+                facts.error_message.as_deref(),
+                self.record.started_at_us / 1_000_000,
+            );
+        }
         if let Some(usage) = &self.usage {
             usage.record(&self.record, &facts, &self.endpoint, self.status.as_u16());
         }

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod middleware;
 pub mod price_sources;
 pub mod pricing;
+pub mod provider_health;
 mod record;
 pub mod request_id;
 pub mod request_log;

@@ -12,6 +12,7 @@
 
 mod harness;
 
+mod admin;
 mod anthropic;
 mod audit;
 mod auth;

@@ -1,12 +1,16 @@
-//! The admin read API under `/admin/api/v1` (usage, audit, pricing overrides).
+//! The admin API under `/admin/api/v1`: usage, audit, pricing overrides, provider status,
+//! the model inventory, runtime flags and a manual refresh.
 //!
 //! Always protected: with `GOMODEL_MASTER_KEY` set it requires the key; without one only
 //! loopback clients may use it (GoModel left it open, limitation L4). Bad parameters get a 400
 //! naming the parameter. Disabled entirely with `ADMIN_ENDPOINTS_ENABLED=false`.
 
 pub mod audit;
+pub mod models;
 pub mod pricing;
+pub mod providers;
 mod range;
+pub mod runtime;
 pub mod storage;
 pub mod usage;
 

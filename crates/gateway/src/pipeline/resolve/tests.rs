@@ -44,6 +44,8 @@ fn catalog() -> ModelCatalog {
             })
             .collect(),
         last_error: None,
+        fetched_at: None,
+        last_success_at: None,
     };
     // Registry order: openai, openai-east, openrouter, vllm-test.
     ModelCatalog::new(vec![
@@ -169,6 +171,8 @@ fn allowlist_mode_rejects_models_outside_a_configured_list() {
             owned_by: None,
         }],
         last_error: None,
+        fetched_at: None,
+        last_success_at: None,
     }]);
     let err = resolve(
         &oracle_registry,

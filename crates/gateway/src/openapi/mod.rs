@@ -1,0 +1,198 @@
+//! The OpenAPI 3.1 document (`GET /openapi.json`), built from the route table in
+//! [`routes`], and Swagger UI (`/swagger/index.html`, `SWAGGER_ENABLED`), vendored and
+//! embedded so it works offline.
+
+pub mod routes;
+mod schemas;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+use serde_json::{Map, Value, json};
+
+use crate::app::AppState;
+use routes::{Access, RouteDoc};
+
+/// Builds the document; `server` is the base URL clients use (BASE_PATH included).
+pub fn document(server: &str) -> Value {
+    let mut paths: Map<String, Value> = Map::new();
+    for route in routes::routes() {
+        let item = paths
+            .entry(route.path.to_owned())
+            .or_insert_with(|| json!({}));
+        if let Some(item) = item.as_object_mut() {
+            item.insert(route.method.to_owned(), operation(&route));
+        }
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "GoModel",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "AI gateway: OpenAI- and Anthropic-compatible APIs in front of every provider, with usage, cost and audit records and an admin API. Errors use {\"error\": {\"message\", \"type\", \"param\", \"code\"}}.",
+            "license": {"name": "MIT"}
+        },
+        "servers": [{"url": server}],
+        "tags": [
+            {"name": "openai", "description": "OpenAI-compatible API"},
+            {"name": "anthropic", "description": "Anthropic Messages API"},
+            {"name": "passthrough", "description": "Provider-native passthrough"},
+            {"name": "ops", "description": "Health, readiness, metrics, this document"},
+            {"name": "admin-usage"}, {"name": "admin-pricing"}, {"name": "admin-audit"},
+            {"name": "admin-models"}, {"name": "admin-ops"}, {"name": "dashboard"}
+        ],
+        "paths": paths,
+        "components": {
+            "schemas": schemas::components(),
+            "securitySchemes": {
+                "BearerAuth": {"type": "http", "scheme": "bearer", "description": "GOMODEL_MASTER_KEY"},
+                "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "x-api-key", "description": "GOMODEL_MASTER_KEY, as Anthropic clients send it"}
+            },
+            "responses": {
+                "Error": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            }
+        }
+    })
+}
+
+fn operation(route: &RouteDoc) -> Value {
+    let mut op = json!({
+        "tags": [route.tag],
+        "summary": route.summary,
+        "operationId": operation_id(route),
+    });
+    let parameters: Vec<Value> = route
+        .params
+        .iter()
+        .map(|p| {
+            json!({
+                "name": p.name,
+                "in": p.location,
+                "required": p.required,
+                "description": p.description,
+                "schema": {"type": "string"}
+            })
+        })
+        .collect();
+    if !parameters.is_empty() {
+        op["parameters"] = Value::Array(parameters);
+    }
+    if let Some(body) = route.body {
+        op["requestBody"] = json!({
+            "required": true,
+            "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{body}")}}}
+        });
+    }
+    let ok = match route.response {
+        Some(schema) => {
+            json!({"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+        }
+        None => json!({"description": "OK", "content": {route.media: {}}}),
+    };
+    let mut responses = json!({"200": ok, "default": {"$ref": "#/components/responses/Error"}});
+    match route.access {
+        Access::Public => {
+            op["security"] = json!([]);
+        }
+        Access::Key => {
+            op["security"] = json!([{"BearerAuth": []}, {"ApiKeyHeader": []}]);
+            responses["401"] = json!({"$ref": "#/components/responses/Error"});
+        }
+        Access::Admin => {
+            op["security"] = json!([{"BearerAuth": []}]);
+            responses["401"] = json!({"$ref": "#/components/responses/Error"});
+            responses["403"] = json!({"$ref": "#/components/responses/Error"});
+        }
+    }
+    if !route.params.is_empty() || route.body.is_some() {
+        responses["400"] = json!({"$ref": "#/components/responses/Error"});
+    }
+    op["responses"] = responses;
+    op
+}
+
+/// `get_admin_api_v1_usage_summary`.
+fn operation_id(route: &RouteDoc) -> String {
+    let path: String = route
+        .path
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("{}{}", route.method, path.trim_end_matches('_'))
+}
+
+/// `GET /openapi.json`.
+pub async fn openapi_json(State(state): State<AppState>) -> Json<Value> {
+    let base = &state.config().server.base_path;
+    let server = if base == "/" {
+        "/".to_owned()
+    } else {
+        base.clone()
+    };
+    Json(document(&server))
+}
+
+const SWAGGER_FILES: [(&str, &str, &[u8]); 4] = [
+    (
+        "index.html",
+        "text/html; charset=utf-8",
+        include_bytes!("../../assets/swagger/index.html"),
+    ),
+    (
+        "init.js",
+        "text/javascript",
+        include_bytes!("../../assets/swagger/init.js"),
+    ),
+    (
+        "swagger-ui-bundle.js",
+        "text/javascript",
+        include_bytes!("../../assets/swagger/swagger-ui-bundle.js"),
+    ),
+    (
+        "swagger-ui.css",
+        "text/css",
+        include_bytes!("../../assets/swagger/swagger-ui.css"),
+    ),
+];
+
+/// `GET /swagger/{file}`: the embedded Swagger UI.
+pub async fn swagger_file(Path(file): Path<String>) -> Response {
+    match SWAGGER_FILES.iter().find(|(name, ..)| *name == file) {
+        Some((_, media, bytes)) => {
+            let mut response = (*bytes).into_response();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+            response
+        }
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_is_unique_and_refers_to_known_schemas() {
+        let doc = document("/");
+        let text = doc.to_string();
+        let schemas = doc["components"]["schemas"].as_object().unwrap().clone();
+        let mut ids = std::collections::HashSet::new();
+        for (_, item) in doc["paths"].as_object().unwrap() {
+            for (_, op) in item.as_object().unwrap() {
+                assert!(ids.insert(op["operationId"].as_str().unwrap().to_owned()));
+            }
+        }
+        for reference in text.split("#/components/schemas/").skip(1) {
+            let name: String = reference
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            assert!(schemas.contains_key(&name), "unknown schema {name}");
+        }
+        assert!(doc["paths"]["/admin/api/v1/providers/status"]["get"].is_object());
+        assert!(doc["paths"]["/p/{provider}/{endpoint}"]["delete"].is_object());
+    }
+}
