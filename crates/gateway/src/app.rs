@@ -54,6 +54,8 @@ pub struct Records {
     pub usage: Option<Arc<UsageRecorder>>,
     pub audit: Option<Arc<crate::observe::audit::AuditRecorder>>,
     pub price_sources: Arc<crate::observe::price_sources::PriceSources>,
+    /// Prometheus metrics (`METRICS_ENABLED`).
+    pub metrics: Option<Arc<observe::metrics::Metrics>>,
 }
 
 impl AppState {
@@ -97,6 +99,10 @@ impl AppState {
 
     pub fn audit_recorder(&self) -> Option<&Arc<crate::observe::audit::AuditRecorder>> {
         self.inner.records.audit.as_ref()
+    }
+
+    pub fn metrics(&self) -> Option<&Arc<observe::metrics::Metrics>> {
+        self.inner.records.metrics.as_ref()
     }
 
     /// Re-reads the stored pricing overrides into the live snapshot.
@@ -223,9 +229,13 @@ pub fn router(state: AppState) -> Router {
     if state.config().records.admin_enabled {
         routes = routes.nest("/admin/api/v1", admin_routes);
     }
+    if state.config().records.admin_ui_enabled {
+        routes = routes.merge(admin::dashboard::routes(state.config()));
+    }
     let routes = routes
         .route("/health", get(health::health))
         .route("/health/ready", get(health::ready))
+        .merge(observe::metrics::routes(state.config()))
         .route("/openapi.json", get(crate::openapi::openapi_json))
         .nest("/v1", v1.merge(messages))
         .merge(passthrough)

@@ -280,4 +280,6 @@ impl From<ProviderError> for GatewayError {
 pub struct ErrorFacts {
     pub code: Option<String>,
     pub message: String,
+    /// Whose fault it was (counted by `gomodel_upstream_errors_total`).
+    pub fault: Fault,
 }

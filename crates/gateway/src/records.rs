@@ -55,6 +55,7 @@ pub async fn start(config: &Config) -> Result<(Records, Vec<JoinHandle<()>>), St
                 usage: None,
                 audit: None,
                 price_sources,
+                metrics: None,
             },
             background,
         ));
@@ -134,6 +135,7 @@ pub async fn start(config: &Config) -> Result<(Records, Vec<JoinHandle<()>>), St
             usage,
             audit,
             price_sources,
+            metrics: None,
         },
         background,
     ))

@@ -233,7 +233,12 @@ async fn prepare(config: Config, workers: usize) -> Result<Prepared, StartError>
         shutdown_rx,
     ));
     let drain_timeout = config.server.shutdown_timeout;
-    let (records, background) = records::start(&config).await?;
+    let (mut records, background) = records::start(&config).await?;
+    if config.metrics.enabled {
+        let metrics = crate::observe::metrics::Metrics::new(&records, Arc::clone(&inventory));
+        records.metrics = Some(Arc::new(metrics));
+        tracing::info!(path = %config.metrics.endpoint, "Prometheus metrics enabled");
+    }
     let state = AppState::new(config, registry, inventory, records.clone());
     state.reload_pricing_overrides().await;
     let app = router(state);

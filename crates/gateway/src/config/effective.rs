@@ -99,6 +99,11 @@ pub fn effective_config(config: &Config) -> Value {
             "audit_retention_days": config.records.audit_retention_days,
             "audit_only_model_interactions": config.records.audit_only_model_interactions,
             "admin_enabled": config.records.admin_enabled,
+            "admin_ui_enabled": config.records.admin_ui_enabled,
+        },
+        "metrics": {
+            "enabled": config.metrics.enabled,
+            "endpoint": config.metrics.endpoint,
         },
         "model_list_url": config.model_list_url,
         "configured_prices": config.configured_prices.len(),

@@ -9,6 +9,7 @@
 mod bedrock;
 mod effective;
 mod google;
+mod metrics;
 mod providers;
 mod source;
 mod storage;
@@ -22,6 +23,7 @@ use gomodel_protocol::report::Strictness;
 use gomodel_providers::{ClientOptions, GlobalProviderOptions, ProviderSettings, Secret};
 
 pub use effective::effective_config;
+pub use metrics::MetricsConfig;
 pub use source::EnvMap;
 pub use storage::{RecordsConfig, StorageConfig};
 pub use values::ConfigError;
@@ -39,6 +41,8 @@ pub struct Config {
     pub passthrough: PassthroughConfig,
     pub storage: StorageConfig,
     pub records: RecordsConfig,
+    /// `METRICS_ENABLED`, `METRICS_ENDPOINT`: Prometheus `/metrics`.
+    pub metrics: MetricsConfig,
     /// `MODEL_LIST_URL`: the price registry (GoModel's ai-model-list); `None` when disabled.
     pub model_list_url: Option<String>,
     /// Per-model prices from config.yaml, as (provider instance, model, price).
@@ -306,7 +310,8 @@ impl Config {
             )?,
             strictness: parse_strictness(env.get("TRANSLATION_MODE"))?,
         };
-        let (storage, records) = storage::load(&layer, yaml)?;
+        let (storage, mut records) = storage::load(&layer, yaml)?;
+        let metrics = metrics::load(&layer, yaml)?;
         // An empty MODEL_LIST_URL disables the registry (GoModel's rule), so read it raw.
         let model_list_url = match env.get_raw("MODEL_LIST_URL") {
             Some(url) => Some(url.trim().to_owned()),
@@ -323,7 +328,14 @@ impl Config {
             |u| (!u.is_empty()).then_some(u),
         );
         let configured_prices = configured_prices(yaml);
-        let (providers, warnings) = providers::resolve(&yaml.providers, env)?;
+        let (providers, mut warnings) = providers::resolve(&yaml.providers, env)?;
+        if records.admin_ui_enabled && !records.admin_enabled {
+            // GoModel's rule: the dashboard is nothing without the API it reads.
+            records.admin_ui_enabled = false;
+            warnings.push(
+                "ADMIN_UI_ENABLED is ignored because ADMIN_ENDPOINTS_ENABLED=false: the dashboard reads the admin API".to_owned(),
+            );
+        }
         Ok(Self {
             server,
             logging,
@@ -333,6 +345,7 @@ impl Config {
             passthrough,
             storage,
             records,
+            metrics,
             model_list_url,
             configured_prices,
             providers,

@@ -36,6 +36,8 @@ pub struct RecordsConfig {
     pub audit_only_model_interactions: bool,
     /// `ADMIN_ENDPOINTS_ENABLED`.
     pub admin_enabled: bool,
+    /// `ADMIN_UI_ENABLED`: the web dashboard at `/admin/dashboard` (needs the admin API).
+    pub admin_ui_enabled: bool,
 }
 
 pub(super) fn load(
@@ -175,6 +177,12 @@ pub(super) fn load(
             "ADMIN_ENDPOINTS_ENABLED",
             "admin.endpoints_enabled",
             yaml.admin.endpoints_enabled.as_ref(),
+            true,
+        )?,
+        admin_ui_enabled: flag(
+            "ADMIN_UI_ENABLED",
+            "admin.ui_enabled",
+            yaml.admin.ui_enabled.as_ref(),
             true,
         )?,
     };

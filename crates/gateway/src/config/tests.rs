@@ -163,3 +163,24 @@ fn yaml_model_pricing_and_model_list_url() {
     let disabled = Config::from_env(&EnvMap::from_pairs([("MODEL_LIST_URL", "")])).unwrap();
     assert_eq!(disabled.model_list_url, None);
 }
+
+#[test]
+fn dashboard_flag_needs_the_admin_api() {
+    let config = Config::from_env(&EnvMap::default()).unwrap();
+    assert!(config.records.admin_enabled && config.records.admin_ui_enabled);
+    let config = Config::from_env(&EnvMap::from_pairs([("ADMIN_UI_ENABLED", "false")])).unwrap();
+    assert!(config.records.admin_enabled && !config.records.admin_ui_enabled);
+    let config = load_with_yaml("admin:\n  ui_enabled: false\n", &EnvMap::default()).unwrap();
+    assert!(!config.records.admin_ui_enabled);
+    let config =
+        Config::from_env(&EnvMap::from_pairs([("ADMIN_ENDPOINTS_ENABLED", "false")])).unwrap();
+    assert!(!config.records.admin_ui_enabled, "forced off with the API");
+    assert!(
+        config
+            .warnings
+            .iter()
+            .any(|w| w.contains("ADMIN_UI_ENABLED")),
+        "{:?}",
+        config.warnings
+    );
+}

@@ -28,6 +28,7 @@ pub struct YamlConfig {
     pub storage: YamlStorage,
     pub logging: YamlLogging,
     pub admin: YamlAdmin,
+    pub metrics: YamlMetrics,
     pub providers: BTreeMap<String, YamlProvider>,
 }
 
@@ -132,6 +133,14 @@ pub struct YamlLogging {
 #[serde(default)]
 pub struct YamlAdmin {
     pub endpoints_enabled: Option<Scalar>,
+    pub ui_enabled: Option<Scalar>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct YamlMetrics {
+    pub enabled: Option<Scalar>,
+    pub endpoint: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

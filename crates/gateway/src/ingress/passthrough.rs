@@ -21,6 +21,7 @@ use http_body_util::BodyExt;
 use crate::app::AppState;
 use crate::error::GatewayError;
 use crate::observe::RequestRecord;
+use crate::observe::metrics::upstream_call;
 
 pub async fn passthrough(
     State(state): State<AppState>,
@@ -79,16 +80,15 @@ pub async fn passthrough(
     });
     let (parts, body) = request.into_parts();
     let body = upstream_body(&parts, body, state.config().server.body_size_limit, &record).await?;
-    let upstream = provider
-        .passthrough(PassthroughRequest {
-            method: parts.method,
-            path,
-            query: parts.uri.query().map(str::to_owned),
-            headers: parts.headers,
-            body,
-            request_id: record.request_id.clone(),
-        })
-        .await?;
+    let call = provider.passthrough(PassthroughRequest {
+        method: parts.method,
+        path,
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts.headers,
+        body,
+        request_id: record.request_id.clone(),
+    });
+    let upstream = upstream_call(&record, call).await?;
 
     let status =
         StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);

@@ -8,9 +8,10 @@
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use bytes::Bytes;
@@ -18,10 +19,11 @@ use http::{HeaderName, HeaderValue, Method, StatusCode};
 use http_body::{Frame, SizeHint};
 
 use super::RequestRecord;
+use super::metrics::{Outcome, RequestMetrics};
 use super::request_log::RequestLine;
 use super::usage::UsageRecorder;
 use crate::app::AppState;
-use crate::error::ErrorFacts;
+use crate::error::{ErrorFacts, Fault};
 use crate::pipeline::user_path;
 use axum::extract::State;
 use axum::response::IntoResponse;
@@ -48,11 +50,18 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         !state.config().records.audit_only_model_interactions
             || super::audit::is_model_interaction(endpoint)
     };
-    let record = Arc::new(if audited {
-        RequestRecord::audited(request_id)
-    } else {
-        RequestRecord::new(request_id)
+    let metrics = state.metrics().map(|metrics| {
+        let route = request.extensions().get::<MatchedPath>().cloned();
+        RequestMetrics::new(Arc::clone(metrics), route, &state.config().server.base_path)
     });
+    let record = Arc::new(
+        if audited {
+            RequestRecord::audited(request_id)
+        } else {
+            RequestRecord::new(request_id)
+        }
+        .with_metrics(metrics),
+    );
     if audited {
         let headers = request.headers();
         let client_ip = request
@@ -76,7 +85,13 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         None => "/".to_owned(),
         Some(raw) => match user_path::normalize(raw) {
             Ok(path) => path,
-            Err(err) => return err.into_response(),
+            Err(err) => {
+                let response = err.into_response();
+                if let Some(metrics) = record.metrics() {
+                    metrics.count_response(request.method(), response.status());
+                }
+                return response;
+            }
         },
     };
     record.update(|r| r.user_path.clone_from(&user_path));
@@ -85,12 +100,15 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
     let path = request.uri().path().to_owned();
 
     let mut response = next.run(request).await;
+    let handled_in = record.metrics().map(|_| record.started.elapsed());
     if let Ok(value) = HeaderValue::from_str(&record.request_id) {
         response.headers_mut().insert(REQUEST_ID.clone(), value);
     }
-    if let Some(facts) = response.extensions().get::<ErrorFacts>() {
+    let error_facts = response.extensions().get::<ErrorFacts>();
+    if let Some(facts) = error_facts {
         record.set_error(facts.code.as_deref().unwrap_or("error"), &facts.message);
     }
+    let fault = error_facts.map(|facts| facts.fault);
     let status = response.status();
     record.capture(|c| c.response_headers = super::audit::header_pairs(response.headers()));
     let (parts, body) = response.into_parts();
@@ -107,6 +125,9 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         endpoint,
         status,
         finished: false,
+        handled_in,
+        first_frame: None,
+        fault,
         usage: state.usage_recorder().cloned(),
         audit: if audited { audit } else { None },
         health: Arc::clone(state.provider_health()),
@@ -130,8 +151,15 @@ impl http_body::Body for LoggedBody {
     ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.inner).poll_frame(cx);
-        if let Poll::Ready(None) = polled {
-            this.guard.finished = true;
+        match &polled {
+            Poll::Ready(None) => this.guard.finished = true,
+            // Metrics time the first byte of every answer (records only do it for streams).
+            Poll::Ready(Some(Ok(_)))
+                if this.guard.handled_in.is_some() && this.guard.first_frame.is_none() =>
+            {
+                this.guard.first_frame = Some(this.guard.record.started.elapsed());
+            }
+            _ => {}
         }
         polled
     }
@@ -156,6 +184,12 @@ struct LogOnDrop {
     status: StatusCode,
     /// The body was read to its end (false: the client went away first).
     finished: bool,
+    /// When the handler returned the response head; `Some` only while metrics are on.
+    handled_in: Option<Duration>,
+    /// When the first body frame went out (tracked only while metrics are on).
+    first_frame: Option<Duration>,
+    /// The fault of the gateway's error response, if it answered with one.
+    fault: Option<Fault>,
     health: Arc<super::provider_health::ProviderHealth>,
 }
 
@@ -170,8 +204,21 @@ impl Drop for LogOnDrop {
                 self.record.started_at_us / 1_000_000,
             );
         }
-        if let Some(usage) = &self.usage {
-            usage.record(&self.record, &facts, &self.endpoint, self.status.as_u16());
+        let cost = self.usage.as_ref().and_then(|usage| {
+            usage.record(&self.record, &facts, &self.endpoint, self.status.as_u16())
+        });
+        if let (Some(metrics), Some(handled_in)) = (self.record.metrics(), self.handled_in) {
+            metrics.finish(
+                &facts,
+                Outcome {
+                    method: &self.method,
+                    status: self.status,
+                    handled_in,
+                    first_frame: self.first_frame,
+                    fault: self.fault,
+                    cost: cost.as_ref(),
+                },
+            );
         }
         if let Some(audit) = &self.audit {
             audit.record(

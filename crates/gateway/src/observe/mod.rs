@@ -7,6 +7,7 @@
 //! Usage and audit persistence (a later issue) hook into the same completion point.
 
 pub mod audit;
+pub mod metrics;
 pub mod middleware;
 pub mod price_sources;
 pub mod pricing;

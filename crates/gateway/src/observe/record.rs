@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use gomodel_protocol::Usage;
 
 use super::audit::AuditCapture;
+use super::metrics::RequestMetrics;
 
 /// Shared (via `Arc`) between the handler, the stream relay and the logging body wrapper.
 /// The mutex is never contended in practice: stages touch it one after another.
@@ -17,6 +18,8 @@ pub struct RequestRecord {
     pub started_at_us: i64,
     /// What the audit log captures; `None` when this request is not audited.
     audit: Option<Mutex<AuditCapture>>,
+    /// The request's link to the Prometheus metrics; `None` when they are off.
+    metrics: Option<RequestMetrics>,
     fields: Mutex<RecordSnapshot>,
 }
 
@@ -52,6 +55,7 @@ impl RequestRecord {
             started: Instant::now(),
             started_at_us,
             audit: None,
+            metrics: None,
             fields: Mutex::new(RecordSnapshot::default()),
         }
     }
@@ -62,6 +66,16 @@ impl RequestRecord {
             audit: Some(Mutex::new(AuditCapture::default())),
             ..Self::new(request_id)
         }
+    }
+
+    /// Attaches the metrics hooks (the observe middleware does, when metrics are on).
+    pub fn with_metrics(mut self, metrics: Option<RequestMetrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    pub fn metrics(&self) -> Option<&RequestMetrics> {
+        self.metrics.as_ref()
     }
 
     pub fn is_audited(&self) -> bool {
@@ -95,6 +109,14 @@ impl RequestRecord {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&mut guard);
+    }
+
+    /// Reads the fields in place (no copy, unlike [`Self::snapshot`]).
+    pub fn read<R>(&self, f: impl FnOnce(&RecordSnapshot) -> R) -> R {
+        f(&self
+            .fields
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     pub fn snapshot(&self) -> RecordSnapshot {

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use arc_swap::ArcSwap;
 use gomodel_store::{RawJson, UsageRow};
 
-use super::pricing::{CostSource, Pricing};
+use super::pricing::{Cost, CostSource, Pricing};
 use super::record::{RecordSnapshot, RequestRecord};
 use super::writer::BatchWriter;
 
@@ -45,18 +45,19 @@ impl UsageRecorder {
         self.unpriced.load(Ordering::Relaxed)
     }
 
-    /// Records one finished request (nothing for requests that never reached a provider).
+    /// Records one finished request (nothing for requests that never reached a provider) and
+    /// returns its cost (the metrics count it too, without pricing the request twice).
     pub fn record(
         &self,
         record: &RequestRecord,
         facts: &RecordSnapshot,
         endpoint: &str,
         status: u16,
-    ) {
+    ) -> Option<Cost> {
         let (Some(provider), Some(provider_type)) =
             (facts.provider.as_deref(), facts.provider_type)
         else {
-            return;
+            return None;
         };
         let model = facts
             .upstream_model
@@ -102,10 +103,11 @@ impl UsageRecorder {
             output_cost: cost.output_cost,
             total_cost: cost.total_cost,
             cost_source: cost.source.as_str().to_owned(),
-            cost_caveat: cost.caveat,
+            cost_caveat: cost.caveat.clone(),
             error_code: facts.error_code.clone(),
         };
         self.writer.submit(row);
+        Some(cost)
     }
 
     fn warn_unpriced_once(&self, provider: &str, model: &str) {

@@ -6,6 +6,7 @@
 //! naming the parameter. Disabled entirely with `ADMIN_ENDPOINTS_ENABLED=false`.
 
 pub mod audit;
+pub mod dashboard;
 pub mod models;
 pub mod pricing;
 pub mod providers;

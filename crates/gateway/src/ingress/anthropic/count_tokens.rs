@@ -23,6 +23,7 @@ use crate::error::GatewayError;
 use crate::ingress::body::JsonBody;
 use crate::ingress::request::{parse_object, provider_hint, required_model, route, upstream_body};
 use crate::observe::RequestRecord;
+use crate::observe::metrics::upstream_call;
 
 const CHARS_PER_TOKEN: usize = 4;
 const TOKENS_PER_IMAGE: usize = 1_600;
@@ -49,11 +50,11 @@ pub async fn count_tokens(
             stream: false,
             model: &route.upstream_model,
         };
-        if let Some(answer) = route
-            .provider
-            .anthropic_native("/messages/count_tokens", upstream, ctx, &headers)
-            .await
-        {
+        let call =
+            route
+                .provider
+                .anthropic_native("/messages/count_tokens", upstream, ctx, &headers);
+        if let Some(answer) = upstream_call(&record, call).await {
             let mut response = native_response(answer?, Arc::clone(&record), false).await?;
             response
                 .headers_mut()

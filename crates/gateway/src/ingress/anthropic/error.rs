@@ -59,6 +59,7 @@ impl IntoResponse for AnthropicError {
         response.extensions_mut().insert(ErrorFacts {
             code: err.code.map(|c| c.into_owned()),
             message: err.message,
+            fault: err.fault,
         });
         response
     }

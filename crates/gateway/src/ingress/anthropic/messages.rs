@@ -25,6 +25,7 @@ use crate::ingress::request::{
 };
 use crate::ingress::translation::add_report_headers;
 use crate::observe::RequestRecord;
+use crate::observe::metrics::upstream_call;
 
 pub async fn messages(
     State(state): State<AppState>,
@@ -58,11 +59,10 @@ pub async fn messages(
         }
         let upstream = upstream_body(&object, &body);
         drop(object);
-        let Some(answer) = route
+        let call = route
             .provider
-            .anthropic_native("/messages", upstream, ctx, &headers)
-            .await
-        else {
+            .anthropic_native("/messages", upstream, ctx, &headers);
+        let Some(answer) = upstream_call(&record, call).await else {
             return Err(
                 GatewayError::internal("provider does not speak the Messages dialect").into(),
             );
@@ -92,7 +92,8 @@ pub async fn messages(
     let upstream = upstream_body(&object, &canonical_bytes);
     drop::<JsonObject<'_>>(object);
 
-    match route.provider.chat(upstream, ctx, adjustments).await? {
+    let reply = upstream_call(&record, route.provider.chat(upstream, ctx, adjustments));
+    match reply.await? {
         ChatReply::Json(reply) => {
             if let Some(usage) = reply.usage {
                 record.set_usage(usage);

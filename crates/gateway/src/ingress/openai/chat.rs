@@ -22,6 +22,7 @@ use crate::ingress::request::{
 };
 use crate::ingress::translation::add_report_headers;
 use crate::observe::RequestRecord;
+use crate::observe::metrics::upstream_call;
 
 pub async fn chat_completions(
     State(state): State<AppState>,
@@ -61,7 +62,11 @@ pub async fn chat_completions(
         stream,
         model: &route.upstream_model,
     };
-    match route.provider.chat(upstream_body, ctx, adjustments).await? {
+    let reply = upstream_call(
+        &record,
+        route.provider.chat(upstream_body, ctx, adjustments),
+    );
+    match reply.await? {
         ChatReply::Json(reply) => {
             if let Some(usage) = reply.usage {
                 record.set_usage(usage);

@@ -14,6 +14,7 @@ use crate::error::GatewayError;
 use crate::ingress::body::JsonBody;
 use crate::ingress::request::{parse_object, provider_hint, required_model, route, upstream_body};
 use crate::observe::RequestRecord;
+use crate::observe::metrics::upstream_call;
 
 pub async fn embeddings(
     State(state): State<AppState>,
@@ -50,10 +51,8 @@ pub async fn embeddings(
         stream: false,
         model: &route.upstream_model,
     };
-    let reply = route
-        .provider
-        .embeddings(upstream_body, ctx, adjustments)
-        .await?;
+    let call = route.provider.embeddings(upstream_body, ctx, adjustments);
+    let reply = upstream_call(&record, call).await?;
     if let Some(usage) = reply.usage {
         record.set_usage(usage);
     }

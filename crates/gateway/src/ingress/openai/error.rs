@@ -53,6 +53,7 @@ impl IntoResponse for GatewayError {
         response.extensions_mut().insert(ErrorFacts {
             code: self.code.map(|c| c.into_owned()),
             message: self.message,
+            fault: self.fault,
         });
         response
     }
