@@ -65,13 +65,16 @@ impl AppState {
         inventory: Arc<ModelInventory>,
         records: Records,
     ) -> Self {
+        let health = Arc::new(observe::provider_health::ProviderHealth::new(
+            registry.iter().map(|p| p.name()),
+        ));
         Self {
             inner: Arc::new(Shared {
                 config,
                 registry,
                 inventory,
                 records,
-                health: Arc::default(),
+                health,
             }),
         }
     }
