@@ -291,7 +291,8 @@ async fn require_admin(State(state): State<AppState>, request: Request, next: Ne
             let loopback = request
                 .extensions()
                 .get::<ConnectInfo<SocketAddr>>()
-                .is_some_and(|ConnectInfo(addr)| addr.ip().is_loopback());
+                .is_some_and(|ConnectInfo(addr)| addr.ip().is_loopback())
+                && local_request(request.headers());
             if loopback {
                 next.run(request).await
             } else {
@@ -304,6 +305,25 @@ async fn require_admin(State(state): State<AppState>, request: Request, next: Ne
             }
         }
     }
+}
+
+/// A request meant for this machine: a loopback `Host`, and no proxy forwarding headers (a
+/// reverse proxy or a DNS-rebinding page on the same host would otherwise make every remote
+/// client look local).
+fn local_request(headers: &http::HeaderMap) -> bool {
+    let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"]
+        .iter()
+        .any(|name| headers.contains_key(*name));
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let name = if host.starts_with('[') {
+        host.split_inclusive(']').next().unwrap_or(host)
+    } else {
+        host.split(':').next().unwrap_or(host)
+    };
+    !forwarded && matches!(name, "localhost" | "127.0.0.1" | "[::1]")
 }
 
 async fn not_found(request: Request) -> GatewayError {

@@ -1,6 +1,6 @@
 //! `GET /health` (liveness: the process answers; GoModel's shape) and `GET /health/ready`
-//! (readiness: storage reachable when usage or audit records are on, and at least one provider
-//! with a known model list). Neither needs auth; neither says anything secret.
+//! (readiness: storage reachable when usage or audit records are on, providers configured and
+//! the first model-list load done). Neither needs auth; neither says anything secret.
 
 use std::time::Duration;
 
@@ -39,16 +39,21 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         }
         None => json!({"ok": true, "backend": "off"}),
     };
+    // Ready once providers are configured and the first model-list load has finished:
+    // `provider/model` requests route even for a provider whose list is unknown (Azure, a
+    // self-hosted server without `/models`), so an empty list must not take it out of rotation.
     let catalog = state.inventory().snapshot();
-    let loaded = catalog
+    let with_models = catalog
         .providers()
         .iter()
         .filter(|p| !p.models.is_empty())
         .count();
+    let configured = state.registry().len();
     let providers = json!({
-        "ok": loaded > 0,
-        "configured": state.registry().len(),
-        "with_models": loaded,
+        "ok": configured > 0 && state.inventory().is_loaded(),
+        "configured": configured,
+        "with_models": with_models,
+        "model_lists_loaded": state.inventory().is_loaded(),
     });
     let ready = storage["ok"] == true && providers["ok"] == true;
     let body = json!({

@@ -103,7 +103,11 @@ async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir).await?;
     }
-    let temp = path.with_extension(format!("json.tmp{}", std::process::id()));
+    // Unique per write, so two writers (two processes, or a refresh racing shutdown) never
+    // share a half-written file.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let serial = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temp = path.with_extension(format!("json.tmp{}-{serial}", std::process::id()));
     tokio::fs::write(&temp, bytes).await?;
     tokio::fs::rename(&temp, path).await
 }

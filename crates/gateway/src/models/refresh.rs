@@ -116,6 +116,10 @@ pub async fn refresh_once(
     cache: &ModelCacheFile,
     mode: ConfiguredModelsMode,
 ) -> RefreshOutcome {
+    // The background loop and `POST /runtime/refresh` take turns: two refreshes racing could
+    // publish an older list last and write the cache file at the same time.
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = ONE_AT_A_TIME.lock().await;
     let previous = inventory.snapshot();
     let mut lists = build_catalog(registry, mode).await.providers().to_vec();
     // A failed fetch keeps the time of the last success it replaces.
@@ -142,16 +146,32 @@ pub async fn refresh_once(
             .collect(),
         kept_previous: false,
     };
-    let fresh = ModelCatalog::new(lists);
-    if fresh.is_empty() && !previous.is_empty() {
-        // Every fetch failed: keep serving the last known list rather than none.
+    let all_failed = lists.iter().all(|l| l.models.is_empty());
+    if all_failed && !previous.is_empty() {
+        // Every fetch failed: keep serving the last known lists rather than none, but with
+        // this attempt's time and error, so the status page tells the truth.
         tracing::warn!("model refresh found no models; keeping the previous list");
-        inventory.publish(clone_catalog(&previous));
+        let kept: Vec<ProviderModels> = previous
+            .providers()
+            .iter()
+            .map(|old| {
+                let fresh = lists.iter().find(|l| l.provider == old.provider);
+                ProviderModels {
+                    fetched_at: fresh.and_then(|f| f.fetched_at).or(old.fetched_at),
+                    last_error: fresh.and_then(|f| f.last_error.clone()),
+                    ..old.clone()
+                }
+            })
+            .collect();
+        let served = kept.iter().map(|l| l.models.len()).sum();
+        inventory.publish(ModelCatalog::new(kept));
         return RefreshOutcome {
             kept_previous: true,
+            model_count: served,
             ..outcome
         };
     }
+    let fresh = ModelCatalog::new(lists);
     tracing::info!(
         models = fresh.model_count(),
         providers = registry.len(),
@@ -166,8 +186,4 @@ fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
-}
-
-fn clone_catalog(catalog: &ModelCatalog) -> ModelCatalog {
-    ModelCatalog::new(catalog.providers().to_vec())
 }

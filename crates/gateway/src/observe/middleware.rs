@@ -173,6 +173,13 @@ impl http_body::Body for LoggedBody {
     }
 }
 
+/// Now, in Unix seconds (a request is counted in the minute it finished).
+fn finished_at_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 struct LogOnDrop {
     record: Arc<RequestRecord>,
     method: Method,
@@ -201,7 +208,7 @@ impl Drop for LogOnDrop {
                 provider,
                 self.status.as_u16(),
                 facts.error_message.as_deref(),
-                self.record.started_at_us / 1_000_000,
+                finished_at_seconds(),
             );
         }
         let cost = self.usage.as_ref().and_then(|usage| {

@@ -66,6 +66,11 @@ impl ProviderHealth {
         let minute = now.div_euclid(60);
         let bucket = &slot.buckets[minute.rem_euclid(WINDOW_MINUTES as i64) as usize];
         let seen = bucket.minute.load(Ordering::Relaxed);
+        if seen > minute {
+            // Older than what the slot holds now (a record finishing very late): too old to
+            // count, and resetting the slot would wipe the current minute.
+            return;
+        }
         if seen != minute
             && bucket
                 .minute
@@ -76,7 +81,11 @@ impl ProviderHealth {
             bucket.errors.store(0, Ordering::Relaxed);
         }
         bucket.requests.fetch_add(1, Ordering::Relaxed);
-        slot.last_request_at.fetch_max(now, Ordering::Relaxed);
+        // Read first: most requests would not move the maximum, and a write dirties the
+        // cache line every core shares.
+        if slot.last_request_at.load(Ordering::Relaxed) < now {
+            slot.last_request_at.fetch_max(now, Ordering::Relaxed);
+        }
         if failed {
             bucket.errors.fetch_add(1, Ordering::Relaxed);
             slot.last_error_at.fetch_max(now, Ordering::Relaxed);

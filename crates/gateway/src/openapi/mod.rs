@@ -161,9 +161,21 @@ pub async fn swagger_file(Path(file): Path<String>) -> Response {
     match SWAGGER_FILES.iter().find(|(name, ..)| *name == file) {
         Some((_, media, bytes)) => {
             let mut response = (*bytes).into_response();
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+            // Same origin as the admin API: no framing, no sniffing, scripts from here only
+            // (Swagger UI sets inline styles and data: images itself).
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+                ),
+            );
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
             response
         }
         None => (StatusCode::NOT_FOUND, "not found").into_response(),

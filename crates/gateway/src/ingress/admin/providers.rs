@@ -106,7 +106,7 @@ fn judge(list: Option<&ProviderModels>, health: &HealthView) -> (&'static str, S
     if fetch_failed {
         return ("degraded", "the last model-list fetch failed".to_owned());
     }
-    if list.is_some_and(|l| l.fetched_at.is_some() || !l.models.is_empty()) || requests > 0 {
+    if requests > 0 || list.is_some_and(|l| l.source == ModelSource::Upstream) {
         return ("healthy", "answering".to_owned());
     }
     ("unknown", "no model list and no traffic yet".to_owned())
@@ -121,11 +121,24 @@ fn label(status: &str) -> &'static str {
     }
 }
 
+/// A URL without credentials in it: userinfo and the query (`?key=`) are dropped.
+fn sanitized_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    if scheme.is_empty() {
+        format!("{host}{path}")
+    } else {
+        format!("{scheme}://{host}{path}")
+    }
+}
+
 /// The configuration an operator may see: never the key, only its masked tail.
 fn sanitized_config(provider: &Provider) -> Value {
     let settings = provider.settings();
     json!({
-        "base_url": settings.base_url,
+        "base_url": sanitized_url(&settings.base_url),
         "api_key": settings.api_key.masked(),
         "api_version": settings.api_version,
         "models": settings.models,
@@ -182,5 +195,12 @@ mod tests {
             "degraded"
         );
         assert_eq!(judge(None, &traffic(0, 0)).0, "unknown");
+        let mut configured = list(None, 2);
+        configured.source = ModelSource::Configured;
+        assert_eq!(judge(Some(&configured), &traffic(0, 0)).0, "unknown");
+        assert_eq!(
+            sanitized_url("https://user:pass@api.example.com/v1?key=secret"),
+            "https://api.example.com/v1"
+        );
     }
 }
