@@ -135,7 +135,11 @@ impl<'a> CallTimer<'a> {
             u64::try_from(waited.as_micros()).unwrap_or(u64::MAX),
             Ordering::Relaxed,
         );
-        request.upstream_calls.fetch_add(1, Ordering::Relaxed);
+        // A call refused before anything was sent (count_tokens answered locally) is not an
+        // upstream call: no time to first byte or overhead is attributed to one.
+        if !matches!(status, UpstreamStatus::NotSent) {
+            request.upstream_calls.fetch_add(1, Ordering::Relaxed);
+        }
         let series = &request.metrics.series;
         let endpoint = request.endpoint();
         let stream = self.stream;
