@@ -122,14 +122,23 @@ pub async fn refresh_once(
     let _turn = ONE_AT_A_TIME.lock().await;
     let previous = inventory.snapshot();
     let mut lists = build_catalog(registry, mode).await.providers().to_vec();
-    // A failed fetch keeps the time of the last success it replaces.
+    // A failed fetch keeps the time of the last success it replaces, and, when it left the
+    // provider with nothing, the models it had: one failed refresh must not stop bare model
+    // names from routing to a provider that answered a minute ago.
     for list in &mut lists {
+        let before = previous
+            .providers()
+            .iter()
+            .find(|p| p.provider == list.provider);
         if list.last_success_at.is_none() {
-            list.last_success_at = previous
-                .providers()
-                .iter()
-                .find(|p| p.provider == list.provider)
-                .and_then(|p| p.last_success_at);
+            list.last_success_at = before.and_then(|p| p.last_success_at);
+        }
+        if list.last_error.is_some()
+            && list.models.is_empty()
+            && let Some(before) = before.filter(|p| !p.models.is_empty())
+        {
+            list.models.clone_from(&before.models);
+            list.source = ModelSource::Cache;
         }
     }
     let outcome = RefreshOutcome {
@@ -146,7 +155,9 @@ pub async fn refresh_once(
             .collect(),
         kept_previous: false,
     };
-    let all_failed = lists.iter().all(|l| l.models.is_empty());
+    let all_failed = lists
+        .iter()
+        .all(|l| l.models.is_empty() || l.last_error.is_some());
     if all_failed && !previous.is_empty() {
         // Every fetch failed: keep serving the last known lists rather than none, but with
         // this attempt's time and error, so the status page tells the truth.
