@@ -53,3 +53,24 @@ pub enum TransportFailure {
     #[error("connection lost: {0}")]
     Other(String),
 }
+
+/// A request the target dialect cannot express: a 400 naming the parameter.
+impl From<gomodel_protocol::report::TranslationError> for ProviderError {
+    fn from(err: gomodel_protocol::report::TranslationError) -> Self {
+        Self::InvalidRequest {
+            message: err.message,
+            param: err.param,
+        }
+    }
+}
+
+/// Parses a client's JSON body for a translating adapter (`what`: "chat", "embeddings").
+pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    what: &str,
+) -> Result<T, ProviderError> {
+    serde_json::from_slice(body).map_err(|err| ProviderError::InvalidRequest {
+        message: format!("invalid {what} request: {err}"),
+        param: None,
+    })
+}

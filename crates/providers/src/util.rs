@@ -7,6 +7,14 @@ pub(crate) fn unix_seconds() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// Sets the request's `model` to the upstream id, leaving the body untouched (and so
+/// forwardable as is) when it is already right.
+pub(crate) fn set_model(body: &mut gomodel_protocol::JsonObject<'_>, upstream_model: &str) {
+    if body.get_str("model").ok().flatten().as_deref() != Some(upstream_model) {
+        body.set_str("model", upstream_model);
+    }
+}
+
 /// Percent-encodes everything but RFC 3986's unreserved characters: for form bodies
 /// (`application/x-www-form-urlencoded`) and query values.
 pub(crate) fn percent_encode(text: &str) -> String {

@@ -34,17 +34,6 @@ async fn messages(gateway: &TestGateway, body: &Value) -> reqwest::Response {
         .unwrap()
 }
 
-fn last_to(
-    fake: &gomodel_fake_upstream::FakeUpstream,
-    suffix: &str,
-) -> gomodel_fake_upstream::ReceivedRequest {
-    fake.received()
-        .into_iter()
-        .rev()
-        .find(|r| r.path.ends_with(suffix))
-        .unwrap()
-}
-
 #[tokio::test]
 async fn openai_client_to_anthropic_model() {
     let (gateway, fake) = gateway_with_anthropic(&[]).await;

@@ -41,14 +41,6 @@ async fn bedrock_gateway(fake: &FakeUpstream, extra: &[(&str, &str)]) -> TestGat
     TestGateway::start(&env).await
 }
 
-fn last_to(fake: &FakeUpstream, suffix: &str) -> gomodel_fake_upstream::ReceivedRequest {
-    fake.received()
-        .into_iter()
-        .rev()
-        .find(|r| r.path.ends_with(suffix))
-        .unwrap_or_else(|| panic!("no request to …{suffix}"))
-}
-
 fn tools() -> Value {
     json!([
         {"type": "function", "function": {"name": "get_weather", "description": "Weather for a place",
@@ -181,10 +173,7 @@ async fn errors_keep_their_meaning_and_explain_inference_profiles() {
     let gateway = bedrock_gateway(&fake, &[]).await;
     let error = expect_error(
         gateway
-            .post(
-                "/v1/chat/completions",
-                &chat_body("bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0"),
-            )
+            .chat("bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0")
             .await,
         400,
     )
@@ -197,32 +186,11 @@ async fn errors_keep_their_meaning_and_explain_inference_profiles() {
     );
     assert_eq!(error["code"], "ValidationException");
 
-    let error = expect_error(
-        gateway
-            .post("/v1/chat/completions", &chat_body("bedrock/fake-error-429"))
-            .await,
-        429,
-    )
-    .await;
+    let error = expect_error(gateway.chat("bedrock/fake-error-429").await, 429).await;
     assert_eq!(error["code"], "ThrottlingException");
-    let error = expect_error(
-        gateway
-            .post(
-                "/v1/chat/completions",
-                &chat_body("bedrock/fake-model-not-ready"),
-            )
-            .await,
-        429,
-    )
-    .await;
+    let error = expect_error(gateway.chat("bedrock/fake-model-not-ready").await, 429).await;
     assert_eq!(error["code"], "ModelNotReadyException");
-    let error = expect_error(
-        gateway
-            .post("/v1/chat/completions", &chat_body("bedrock/fake-error-403"))
-            .await,
-        403,
-    )
-    .await;
+    let error = expect_error(gateway.chat("bedrock/fake-error-403").await, 403).await;
     assert_eq!(error["code"], "AccessDeniedException");
 
     // A wrong secret: the fake's signature check fails; the secret is never echoed.
@@ -234,11 +202,7 @@ async fn errors_keep_their_meaning_and_explain_inference_profiles() {
         ],
     )
     .await;
-    let error = expect_error(
-        wrong.post("/v1/chat/completions", &chat_body(NOVA)).await,
-        403,
-    )
-    .await;
+    let error = expect_error(wrong.chat(NOVA).await, 403).await;
     assert_eq!(error["code"], "InvalidSignatureException");
     assert!(
         !error["message"]
@@ -286,12 +250,7 @@ async fn api_key_model_list_and_suffixed_instances() {
         ("AWS_BEARER_TOKEN_BEDROCK", "ABSKbedrockapikey0123456789"),
     ])
     .await;
-    let response = gateway
-        .post(
-            "/v1/chat/completions",
-            &chat_body("bedrock-us/amazon.nova-pro-v1:0"),
-        )
-        .await;
+    let response = gateway.chat("bedrock-us/amazon.nova-pro-v1:0").await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     assert_eq!(
         last_to(&fake, "/converse").header("authorization"),
@@ -341,13 +300,7 @@ async fn web_identity_credentials_are_fetched_once_and_used_with_their_session_t
     let calls: Vec<_> = (0..10)
         .map(|_| {
             let gateway = Arc::clone(&gateway);
-            tokio::spawn(async move {
-                gateway
-                    .post("/v1/chat/completions", &chat_body(NOVA))
-                    .await
-                    .status()
-                    .as_u16()
-            })
+            tokio::spawn(async move { gateway.chat(NOVA).await.status().as_u16() })
         })
         .collect();
     for call in calls {
@@ -376,13 +329,7 @@ async fn container_and_instance_metadata_credentials() {
         ],
     )
     .await;
-    assert_eq!(
-        gateway
-            .post("/v1/chat/completions", &chat_body(NOVA))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(gateway.chat(NOVA).await.status(), 200);
 
     let fake = bedrock_fake(|_| {}).await;
     let endpoint = fake.base_url();
@@ -391,13 +338,7 @@ async fn container_and_instance_metadata_credentials() {
         &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint.as_str())],
     )
     .await;
-    assert_eq!(
-        gateway
-            .post("/v1/chat/completions", &chat_body(NOVA))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(gateway.chat(NOVA).await.status(), 200);
     assert!(
         fake.received()
             .iter()
@@ -410,11 +351,7 @@ async fn container_and_instance_metadata_credentials() {
         &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1")],
     )
     .await;
-    let error = expect_error(
-        gateway.post("/v1/chat/completions", &chat_body(NOVA)).await,
-        502,
-    )
-    .await;
+    let error = expect_error(gateway.chat(NOVA).await, 502).await;
     assert!(
         error["message"]
             .as_str()
@@ -433,21 +370,9 @@ async fn expired_temporary_credentials_are_renewed() {
         &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint.as_str())],
     )
     .await;
-    assert_eq!(
-        gateway
-            .post("/v1/chat/completions", &chat_body(NOVA))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(gateway.chat(NOVA).await.status(), 200);
     tokio::time::sleep(Duration::from_millis(2_100)).await;
-    assert_eq!(
-        gateway
-            .post("/v1/chat/completions", &chat_body(NOVA))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(gateway.chat(NOVA).await.status(), 200);
     assert_eq!(fake.aws_credential_requests(), 2);
 }
 

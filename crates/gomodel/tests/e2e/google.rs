@@ -92,14 +92,6 @@ pub async fn vertex_gateway(fake: &FakeUpstream, pem: &str, extra: &[(&str, &str
     TestGateway::start(&env).await
 }
 
-fn last_to(fake: &FakeUpstream, suffix: &str) -> gomodel_fake_upstream::ReceivedRequest {
-    fake.received()
-        .into_iter()
-        .rev()
-        .find(|r| r.path.ends_with(suffix))
-        .unwrap_or_else(|| panic!("no request to …{suffix}"))
-}
-
 fn weather_tools() -> Value {
     json!([
         {"type": "function", "function": {"name": "get_weather", "description": "Weather for a place",
@@ -252,12 +244,7 @@ async fn gemini_safety_blocks_are_content_filter_with_the_reason() {
             "Gemini stopped the answer: SAFETY",
         ),
     ] {
-        let answer: Value = gateway
-            .post("/v1/chat/completions", &chat_body(model))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let answer: Value = gateway.chat(model).await.json().await.unwrap();
         assert_eq!(
             answer["choices"][0]["finish_reason"], "content_filter",
             "{answer}"
@@ -272,13 +259,7 @@ async fn gemini_safety_blocks_are_content_filter_with_the_reason() {
 async fn gemini_errors_keep_their_meaning() {
     let fake = google_fake(None, |_| {}).await;
     let gateway = gemini_gateway(&fake, &[]).await;
-    let error = expect_error(
-        gateway
-            .post("/v1/chat/completions", &chat_body("gemini/fake-error-429"))
-            .await,
-        429,
-    )
-    .await;
+    let error = expect_error(gateway.chat("gemini/fake-error-429").await, 429).await;
     assert_eq!(error["type"], "rate_limit_error");
     assert_eq!(error["code"], "resource_exhausted");
     // A remote image URL is refused before anything is sent.
@@ -295,16 +276,7 @@ async fn gemini_errors_keep_their_meaning() {
         &[("GEMINI_API_KEY", "AIzaWrongKeyWrongKeyWrongKey0000000")],
     )
     .await;
-    let error = expect_error(
-        wrong
-            .post(
-                "/v1/chat/completions",
-                &chat_body("gemini/gemini-2.5-flash"),
-            )
-            .await,
-        401,
-    )
-    .await;
+    let error = expect_error(wrong.chat("gemini/gemini-2.5-flash").await, 401).await;
     assert!(
         !error["message"].as_str().unwrap().contains("AIzaWrong"),
         "{error}"
@@ -413,12 +385,7 @@ async fn gemini_openai_compatible_mode_sends_bytes_to_googles_openai_endpoint() 
         ],
     )
     .await;
-    let response = gateway
-        .post(
-            "/v1/chat/completions",
-            &chat_body("gemini/gemini-2.5-flash"),
-        )
-        .await;
+    let response = gateway.chat("gemini/gemini-2.5-flash").await;
     assert_eq!(response.status(), 200);
     let sent = last_to(&fake, "/chat/completions");
     assert_eq!(sent.path, "/v1beta/openai/chat/completions");
@@ -449,10 +416,7 @@ async fn vertex_with_a_service_account_chat_stream_and_embeddings() {
     let gateway = vertex_gateway(&fake, &pem, &[]).await;
 
     let answer: Value = gateway
-        .post(
-            "/v1/chat/completions",
-            &chat_body("vertex/gemini-2.5-flash"),
-        )
+        .chat("vertex/gemini-2.5-flash")
         .await
         .json()
         .await
@@ -521,10 +485,7 @@ async fn concurrent_first_requests_make_one_token_request() {
         let gateway = Arc::clone(&gateway);
         tokio::spawn(async move {
             gateway
-                .post(
-                    "/v1/chat/completions",
-                    &chat_body("vertex/gemini-2.5-flash"),
-                )
+                .chat("vertex/gemini-2.5-flash")
                 .await
                 .status()
                 .as_u16()
@@ -548,10 +509,7 @@ async fn a_failing_token_endpoint_fails_queued_requests_together() {
             let gateway = Arc::clone(&gateway);
             tokio::spawn(async move {
                 gateway
-                    .post(
-                        "/v1/chat/completions",
-                        &chat_body("vertex/gemini-2.5-flash"),
-                    )
+                    .chat("vertex/gemini-2.5-flash")
                     .await
                     .status()
                     .as_u16()
@@ -656,16 +614,7 @@ async fn a_rejected_key_is_a_clear_authentication_error_naming_its_source() {
     let (other_pem, _) = rsa_key();
     let fake = google_fake(Some(der), |_| {}).await;
     let gateway = vertex_gateway(&fake, &other_pem, &[]).await;
-    let error = expect_error(
-        gateway
-            .post(
-                "/v1/chat/completions",
-                &chat_body("vertex/gemini-2.5-flash"),
-            )
-            .await,
-        401,
-    )
-    .await;
+    let error = expect_error(gateway.chat("vertex/gemini-2.5-flash").await, 401).await;
     let message = error["message"].as_str().unwrap();
     assert!(message.contains("VERTEX_SERVICE_ACCOUNT_JSON"), "{message}");
     assert!(message.contains("invalid_grant"), "{message}");
@@ -685,15 +634,7 @@ async fn a_rejected_key_is_a_clear_authentication_error_naming_its_source() {
         ("VERTEX_SERVICE_ACCOUNT_JSON", &json),
     ])
     .await;
-    let error = expect_error(
-        down.post(
-            "/v1/chat/completions",
-            &chat_body("vertex/gemini-2.5-flash"),
-        )
-        .await,
-        502,
-    )
-    .await;
+    let error = expect_error(down.chat("vertex/gemini-2.5-flash").await, 502).await;
     assert!(
         error["message"]
             .as_str()
@@ -727,16 +668,7 @@ async fn adc_authorized_user_file_and_metadata_server() {
     let mut env = common.to_vec();
     env.push(("GOOGLE_APPLICATION_CREDENTIALS", adc_path.as_str()));
     let gateway = TestGateway::start(&env).await;
-    assert_eq!(
-        gateway
-            .post(
-                "/v1/chat/completions",
-                &chat_body("vertex/gemini-2.5-flash")
-            )
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(gateway.chat("vertex/gemini-2.5-flash").await.status(), 200);
     let sent = last_to(&fake, ":generateContent");
     assert_eq!(
         sent.path,
@@ -750,16 +682,7 @@ async fn adc_authorized_user_file_and_metadata_server() {
     let mut env = common.to_vec();
     env.push(("GCE_METADATA_HOST", host.as_str()));
     let gateway = TestGateway::start(&env).await;
-    assert_eq!(
-        gateway
-            .post(
-                "/v1/chat/completions",
-                &chat_body("vertex/gemini-2.5-flash")
-            )
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(gateway.chat("vertex/gemini-2.5-flash").await.status(), 200);
     assert!(
         fake.received()
             .iter()
@@ -825,12 +748,7 @@ async fn vertex_openai_compatible_mode_and_model_garden_list() {
     let (pem, der) = rsa_key();
     let fake = google_fake(Some(der), |_| {}).await;
     let gateway = vertex_gateway(&fake, &pem, &[("VERTEX_API_MODE", "openai_compatible")]).await;
-    let response = gateway
-        .post(
-            "/v1/chat/completions",
-            &chat_body("vertex/gemini-2.5-flash"),
-        )
-        .await;
+    let response = gateway.chat("vertex/gemini-2.5-flash").await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     let sent = last_to(&fake, "/chat/completions");
     assert_eq!(

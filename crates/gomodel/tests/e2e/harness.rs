@@ -75,6 +75,11 @@ impl TestGateway {
             .unwrap()
     }
 
+    /// `POST /v1/chat/completions` with a one-line prompt to `model`.
+    pub async fn chat(&self, model: &str) -> reqwest::Response {
+        self.post("/v1/chat/completions", &chat_body(model)).await
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
@@ -159,4 +164,13 @@ pub fn sse_data(text: &str) -> Vec<String> {
         })
         .map(str::to_owned)
         .collect()
+}
+
+/// The last request the fake received on a path ending with `suffix`.
+pub fn last_to(fake: &FakeUpstream, suffix: &str) -> gomodel_fake_upstream::ReceivedRequest {
+    fake.received()
+        .into_iter()
+        .rev()
+        .find(|r| r.path.ends_with(suffix))
+        .unwrap_or_else(|| panic!("no request to …{suffix}"))
 }

@@ -19,6 +19,7 @@ use gomodel_protocol::report::{Strictness, TranslationReport};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 
+use crate::error::parse_body;
 use crate::provider::{CallContext, ChatReply, JsonReply, RequestAdjustments, UpstreamModel};
 use crate::response::{MAX_RESPONSE_BYTES, error_from, invalid, read_body};
 use crate::settings::GlobalProviderOptions;
@@ -73,9 +74,7 @@ impl AnthropicProvider {
         upstream_model: &str,
         client_headers: &HeaderMap,
     ) -> Result<RequestAdjustments, ProviderError> {
-        if body.get_str("model").ok().flatten().as_deref() != Some(upstream_model) {
-            body.set_str("model", upstream_model);
-        }
+        crate::util::set_model(body, upstream_model);
         Ok(RequestAdjustments {
             headers: client_anthropic_headers(client_headers),
             notes: Vec::new(),
@@ -89,18 +88,9 @@ impl AnthropicProvider {
         ctx: CallContext<'_>,
         adjustments: RequestAdjustments,
     ) -> Result<ChatReply, ProviderError> {
-        let request: ChatRequest =
-            serde_json::from_slice(&body).map_err(|err| ProviderError::InvalidRequest {
-                message: format!("invalid chat request: {err}"),
-                param: None,
-            })?;
+        let request: ChatRequest = parse_body(&body, "chat")?;
         let mut report = TranslationReport::new(self.strictness);
-        let mut messages = to_anthropic(&request, self.options, &mut report).map_err(|err| {
-            ProviderError::InvalidRequest {
-                message: err.message,
-                param: err.param,
-            }
-        })?;
+        let mut messages = to_anthropic(&request, self.options, &mut report)?;
         messages.stream = ctx.stream.then_some(true);
         let upstream = Bytes::from(
             serde_json::to_vec(&messages).map_err(|err| invalid(&self.name, err.to_string()))?,

@@ -26,6 +26,7 @@ use reqwest::{Method, Url};
 use crate::aws::clock::amz_date;
 use crate::aws::sigv4::{self, Scope};
 use crate::aws::{AwsAuth, AwsCredentials};
+use crate::error::parse_body;
 use crate::provider::{CallContext, ChatReply, JsonReply, RequestAdjustments, UpstreamModel};
 use crate::response::{MAX_RESPONSE_BYTES, invalid, read_body};
 use crate::settings::{BedrockAuth, GlobalProviderOptions};
@@ -98,9 +99,7 @@ impl BedrockProvider {
         body: &mut gomodel_protocol::JsonObject<'_>,
         upstream_model: &str,
     ) -> RequestAdjustments {
-        if body.get_str("model").ok().flatten().as_deref() != Some(upstream_model) {
-            body.set_str("model", upstream_model);
-        }
+        crate::util::set_model(body, upstream_model);
         RequestAdjustments::default()
     }
 
@@ -111,17 +110,9 @@ impl BedrockProvider {
         ctx: CallContext<'_>,
         adjustments: RequestAdjustments,
     ) -> Result<ChatReply, ProviderError> {
-        let request: ChatRequest =
-            serde_json::from_slice(&body).map_err(|err| ProviderError::InvalidRequest {
-                message: format!("invalid chat request: {err}"),
-                param: None,
-            })?;
+        let request: ChatRequest = parse_body(&body, "chat")?;
         let mut report = TranslationReport::new(self.strictness);
-        let converse =
-            to_converse(&request, &mut report).map_err(|err| ProviderError::InvalidRequest {
-                message: err.message,
-                param: err.param,
-            })?;
+        let converse = to_converse(&request, &mut report)?;
         let upstream = Bytes::from(
             serde_json::to_vec(&converse).map_err(|err| invalid(&self.name, err.to_string()))?,
         );

@@ -14,6 +14,7 @@ use gomodel_protocol::report::TranslationReport;
 use super::GeminiNative;
 use super::target::bare_model_id;
 use crate::ProviderError;
+use crate::error::parse_body;
 use crate::provider::{CallContext, JsonReply, RequestAdjustments};
 use crate::response::invalid;
 
@@ -33,17 +34,8 @@ pub(super) async fn embed(
     ctx: CallContext<'_>,
     adjustments: RequestAdjustments,
 ) -> Result<JsonReply, ProviderError> {
-    let request: EmbeddingRequest =
-        serde_json::from_slice(&body).map_err(|err| ProviderError::InvalidRequest {
-            message: format!("invalid embeddings request: {err}"),
-            param: None,
-        })?;
-    let texts = request
-        .texts()
-        .map_err(|err| ProviderError::InvalidRequest {
-            message: err.message,
-            param: err.param,
-        })?;
+    let request: EmbeddingRequest = parse_body(&body, "embeddings")?;
+    let texts = request.texts()?;
     let model = bare_model_id(ctx.model);
     let vertex = provider.target().is_vertex();
     let (method, size) = match vertex {

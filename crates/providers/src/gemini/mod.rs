@@ -27,6 +27,7 @@ use http::{HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 use serde::Deserialize;
 
+use crate::error::parse_body;
 use crate::provider::{CallContext, ChatReply, JsonReply, RequestAdjustments, UpstreamModel};
 use crate::redact::redact;
 use crate::response::{MAX_ERROR_BYTES, MAX_RESPONSE_BYTES, invalid, read_body};
@@ -75,9 +76,7 @@ impl GeminiNative {
         body: &mut JsonObject<'_>,
         upstream_model: &str,
     ) -> RequestAdjustments {
-        if body.get_str("model").ok().flatten().as_deref() != Some(upstream_model) {
-            body.set_str("model", upstream_model);
-        }
+        crate::util::set_model(body, upstream_model);
         RequestAdjustments::default()
     }
 
@@ -88,17 +87,9 @@ impl GeminiNative {
         ctx: CallContext<'_>,
         adjustments: RequestAdjustments,
     ) -> Result<ChatReply, ProviderError> {
-        let request: ChatRequest =
-            serde_json::from_slice(&body).map_err(|err| ProviderError::InvalidRequest {
-                message: format!("invalid chat request: {err}"),
-                param: None,
-            })?;
+        let request: ChatRequest = parse_body(&body, "chat")?;
         let mut report = TranslationReport::new(self.strictness);
-        let translated =
-            to_gemini(&request, &mut report).map_err(|err| ProviderError::InvalidRequest {
-                message: err.message,
-                param: err.param,
-            })?;
+        let translated = to_gemini(&request, &mut report)?;
         let upstream = Bytes::from(
             serde_json::to_vec(&translated).map_err(|err| invalid(&self.name, err.to_string()))?,
         );

@@ -23,6 +23,7 @@ use crate::http::classify;
 use crate::provider::{CallContext, ChatReply, JsonReply, RequestAdjustments, UpstreamModel};
 use crate::response::{MAX_RESPONSE_BYTES, error_from, read_body};
 use crate::settings::GlobalProviderOptions;
+use crate::util::set_model;
 use crate::{ProviderError, ProviderKind, ProviderSettings, Secret, UpstreamClient};
 
 use urls::Endpoints;
@@ -273,13 +274,6 @@ impl OpenAiCompat {
 
     pub(crate) fn name(&self) -> &str {
         &self.name
-    }
-}
-
-/// Sets the upstream model id, leaving the body untouched when it is already right.
-fn set_model(body: &mut JsonObject<'_>, upstream_model: &str) {
-    if body.get_str("model").ok().flatten().as_deref() != Some(upstream_model) {
-        body.set_str("model", upstream_model);
     }
 }
 
