@@ -93,7 +93,7 @@ class Bench:
             if wait_for(f"http://127.0.0.1:{PORTS[name]}/health", timeout=10) is None:
                 raise SystemExit(f"fake-upstream {name} did not start (see {self.out})")
 
-    def gateway_env(self, auth=True, logs=True, usage=True, audit=False):
+    def gateway_env(self, auth=True, logs=True, usage=True, audit=False, metrics=False):
         env = {
             "PORT": str(PORTS["gateway"]),
             "LOG_FORMAT": "json",
@@ -112,6 +112,7 @@ class Bench:
             env["GOMODEL_MASTER_KEY"] = MASTER_KEY
         env["USAGE_ENABLED"] = "true" if usage else "false"
         env["LOGGING_ENABLED"] = "true" if audit else "false"
+        env["METRICS_ENABLED"] = "true" if metrics else "false"
         env["SQLITE_PATH"] = str(self.out / "gomodel.db")
         env["MODEL_LIST_URL"] = ""
         return env
@@ -190,12 +191,16 @@ class Bench:
         each variant's figures are the median round: drift hits every variant alike."""
         duration = 1.0 if self.args.smoke else self.args.duration
         rounds = 1 if self.args.smoke else self.args.feature_rounds
-        off = {"auth": False, "logs": False, "usage": False, "audit": False}
+        off = {"auth": False, "logs": False, "usage": False, "audit": False, "metrics": False}
+        defaults = {"auth": True, "logs": True, "usage": True, "audit": False, "metrics": False}
         variants = [("baseline: auth off, request logs off, usage off", dict(off)),
                     ("auth on", dict(off, auth=True)),
                     ("request logs on", dict(off, logs=True)),
                     ("usage rows on (SQLite)", dict(off, usage=True)),
-                    ("defaults: auth + request logs + usage rows", {"auth": True, "logs": True, "usage": True, "audit": False})]
+                    ("audit log on (SQLite, bodies and headers)", dict(off, audit=True)),
+                    ("Prometheus metrics on", dict(off, metrics=True)),
+                    ("defaults: auth + request logs + usage rows", dict(defaults)),
+                    ("everything: defaults + audit log + metrics", dict(defaults, audit=True, metrics=True))]
         trials = {label: [] for label, _ in variants}
         for round_no in range(rounds):
             shift = round_no % len(variants)

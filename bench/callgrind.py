@@ -29,6 +29,12 @@ KINDS = {
     # The same chat requests without usage rows: the difference to "chat" is what one usage row
     # costs in instructions (building it, the writer, SQLite), free of the VM's noise.
     "chat_usage_off": {"body": CHAT, "stream": False, "counts": (200, 1200), "env": {"USAGE_ENABLED": "false"}},
+    # The audit log on top of "chat" (bodies and headers recorded, GoModel's defaults): the
+    # difference is what one audit row costs. Rows are flushed at shutdown, as usage rows are.
+    "chat_audit": {"body": CHAT, "stream": False, "counts": (200, 1200),
+                   "env": {"LOGGING_ENABLED": "true", "LOGGING_FLUSH_INTERVAL": "1h", "LOGGING_BUFFER_SIZE": "100000"}},
+    # Prometheus metrics on top of "chat".
+    "chat_metrics": {"body": CHAT, "stream": False, "counts": (200, 1200), "env": {"METRICS_ENABLED": "true"}},
 }
 
 

@@ -69,11 +69,18 @@ def targets_table(latest, peers, callgrind=None):
     logs = features.get("usage rows on (SQLite)") or features.get("request logs on")
     if base and logs and base.get("rps") and logs.get("rps"):
         logging_cost = 100.0 * (1 - logs["rps"] / base["rps"])
-    usage_instructions = None
+    audit = features.get("audit log on (SQLite, bodies and headers)")
+    audit_cost = None
+    if base and audit and base.get("rps") and audit.get("rps"):
+        audit_cost = 100.0 * (1 - audit["rps"] / base["rps"])
+    usage_instructions = audit_instructions = None
     if callgrind:
         on, off = callgrind["results"].get("chat"), callgrind["results"].get("chat_usage_off")
         if on and off:
             usage_instructions = 100.0 * (on["per_request"] / off["per_request"] - 1)
+        with_audit = callgrind["results"].get("chat_audit")
+        if on and with_audit:
+            audit_instructions = 100.0 * (with_audit["per_request"] / on["per_request"] - 1)
 
     def peer_ratio(peer):
         if not peers:
@@ -101,6 +108,10 @@ def targets_table(latest, peers, callgrind=None):
     row("Usage rows cost: req/s lost, on vs off (median of interleaved rounds)", "≤ 10%", logging_cost,
         lambda v: v <= 10, "%")
     row("Usage rows cost: instructions per request, on vs off (callgrind)", "≤ 10%", usage_instructions,
+        lambda v: v <= 10, "%")
+    row("Audit log cost: req/s lost, on vs off (median of interleaved rounds)", "≤ 10%", audit_cost,
+        lambda v: v <= 10, "%")
+    row("Audit log cost: instructions per request, on vs off (callgrind)", "≤ 10%", audit_instructions,
         lambda v: v <= 10, "%")
     return rows
 
@@ -205,8 +216,9 @@ def render():
         out += ["", f"Cold start (spawn to the first 200 chat answer): {fmt(foot.get('cold_start_s'), 4)} s. "
                 f"Idle RSS: {fmt(foot.get('idle_rss_mb'))} MB. Exit code after SIGTERM: {foot.get('exit_code')}.", ""]
         out += ["## Features on vs off", "",
-                "Usage rows are written to SQLite in the background (batched). The audit log and Prometheus metrics "
-                "will join this table when they exist. Request logs are the per-request structured log line. "
+                "Usage rows and audit rows are written to SQLite in the background (batched); the audit log "
+                "records bodies and headers (GoModel's defaults once LOGGING_ENABLED is on). Request logs are the "
+                "per-request structured log line; metrics are the Prometheus series served at /metrics. "
                 "Each variant ran in interleaved rounds (order rotated each round); figures are the median round, "
                 "and the last column lists every round's req/s, which shows how much the shared VM moved.", ""] + feature_rows(latest)
     else:
@@ -220,7 +232,9 @@ def render():
                 "repeat across runs whatever else the machine does; compare them between commits.", "",
                 "| request | N1 / N2 | instructions per request |", "|---|---|---:|"]
         for kind, r in callgrind["results"].items():
-            label = {"chat": "chat, non-stream", "chat_usage_off": "chat, non-stream, usage rows off"}.get(
+            label = {"chat": "chat, non-stream", "chat_usage_off": "chat, non-stream, usage rows off",
+                     "chat_audit": "chat, non-stream, usage rows and audit log (bodies, headers)",
+                     "chat_metrics": "chat, non-stream, usage rows and Prometheus metrics"}.get(
                 kind, f"chat, stream ({callgrind.get('stream_chunks')} chunks)")
             out.append(f"| {label} | {r['requests'][0]} / {r['requests'][1]} | {r['per_request']:,} |")
     else:
