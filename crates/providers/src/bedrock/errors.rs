@@ -1,7 +1,13 @@
 //! AWS error answers → `ProviderError`s. The exception name comes from `x-amzn-ErrorType`
 //! (`ValidationException:http://internal.amazon.com/coral/…`), else from the body's `__type`
 //! or `code`; the message from `message` (or `Message`). The status is AWS's own
-//! (ValidationException 400, AccessDenied 403, Throttling and ModelNotReady 429, …).
+//! (ValidationException 400, AccessDenied 403, Throttling and ModelNotReady 429, …), except
+//! for the two 4xx statuses Bedrock uses for the model's own failures: `ModelErrorException`
+//! (424, "the model produced an invalid response") becomes 502 and `ModelTimeoutException`
+//! (408, "the model has timed out") 504. Passed through, they would reach clients as
+//! `invalid_request_error`s and tell them to fix a request that was fine (AWS's advice is
+//! "try your request again"); as 502/504 they are provider errors, counted against the
+//! provider's health, and a timeout reads as the gateway's own upstream timeouts do (504).
 //!
 //! One message gets a hint: a model that must be called through an inference profile ("with
 //! on-demand throughput isn't supported") says how to name the profile.
@@ -96,12 +102,22 @@ pub(super) fn is_stale_credential(error: &AwsError) -> bool {
     ) && error.status == 403
 }
 
+/// The status a client sees: AWS's, but a failure of the model itself is the provider's
+/// (see the module comment).
+fn client_status(exception: &str, status: u16) -> u16 {
+    match (exception, status) {
+        ("ModelErrorException", _) | (_, 424) => 502,
+        ("ModelTimeoutException", _) | (_, 408) => 504,
+        _ => status,
+    }
+}
+
 impl AwsError {
     pub(super) fn into_provider_error(self) -> ProviderError {
         let message = format!("{}: {}", self.exception, self.message);
         ProviderError::Upstream {
+            status: client_status(&self.exception, self.status),
             provider: self.provider,
-            status: self.status,
             message: message.clone(),
             body: Box::new(UpstreamErrorBody {
                 message: Some(message),
@@ -144,6 +160,32 @@ mod tests {
             !is_stale_credential(&error),
             "a signature mismatch is not fixed by new keys"
         );
+    }
+
+    #[test]
+    fn model_failures_are_the_providers_not_the_clients() {
+        let cases = [
+            ("ModelErrorException", 424, 502),
+            ("ModelTimeoutException", 408, 504),
+            ("InternalServerException", 500, 500),
+            ("ServiceUnavailableException", 503, 503),
+            ("ValidationException", 400, 400),
+            ("ThrottlingException", 429, 429),
+        ];
+        for (exception, aws, expected) in cases {
+            let error = AwsError {
+                provider: "bedrock".to_owned(),
+                status: aws,
+                exception: exception.to_owned(),
+                message: "m".to_owned(),
+                retry_after: None,
+            };
+            let ProviderError::Upstream { status, body, .. } = error.into_provider_error() else {
+                panic!("{exception}: not an upstream error");
+            };
+            assert_eq!(status, expected, "{exception}");
+            assert_eq!(body.code.as_deref(), Some(exception));
+        }
     }
 
     #[test]
