@@ -377,6 +377,60 @@ mod tests {
         assert_eq!(credentials.access_key_id, "AKIDCI");
         assert!(origin.contains("'ci'"));
 
+        // Keys in the environment win over the profile's.
+        let mut with_env_keys = pairs.clone();
+        with_env_keys.extend([
+            ("AWS_ACCESS_KEY_ID", "AKIDENV"),
+            ("AWS_SECRET_ACCESS_KEY", "s3"),
+            ("AWS_SESSION_TOKEN", "token"),
+        ]);
+        let s = resolve_with(&with_env_keys, None).unwrap();
+        let BedrockAuth::Aws(AwsCredentialSource::Static {
+            credentials,
+            origin,
+        }) = s.auth
+        else {
+            panic!()
+        };
+        assert_eq!(credentials.access_key_id, "AKIDENV");
+        assert!(credentials.session_token.is_some());
+        assert_eq!(origin, "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY");
+
+        // A profile without keys but with a web identity (EKS IRSA written to the config file).
+        std::fs::write(
+            &config,
+            "[profile irsa]\nregion = eu-central-1\nweb_identity_token_file = /var/run/secrets/token\nrole_arn = arn:aws:iam::1:role/irsa\nrole_session_name = from-profile\n",
+        )
+        .unwrap();
+        let mut irsa = files.to_vec();
+        irsa.push(("AWS_PROFILE", "irsa"));
+        let s = resolve_with(&irsa, None).unwrap();
+        assert_eq!(s.region, "eu-central-1");
+        let BedrockAuth::Aws(AwsCredentialSource::WebIdentity {
+            token_file,
+            role_arn,
+            session_name,
+            sts_endpoint,
+        }) = s.auth
+        else {
+            panic!("{:?}", s.auth)
+        };
+        assert_eq!(token_file, "/var/run/secrets/token");
+        assert_eq!(role_arn, "arn:aws:iam::1:role/irsa");
+        assert_eq!(session_name, "from-profile");
+        assert_eq!(sts_endpoint, "https://sts.eu-central-1.amazonaws.com/");
+        // Environment keys still come first.
+        irsa.extend([
+            ("AWS_ACCESS_KEY_ID", "AKIDENV"),
+            ("AWS_SECRET_ACCESS_KEY", "s3"),
+        ]);
+        let s = resolve_with(&irsa, None).unwrap();
+        assert!(matches!(
+            s.auth,
+            BedrockAuth::Aws(AwsCredentialSource::Static { ref credentials, .. })
+                if credentials.access_key_id == "AKIDENV"
+        ));
+
         let s = resolve_with(
             &[
                 ("AWS_REGION", "us-east-1"),

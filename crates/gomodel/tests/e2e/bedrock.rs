@@ -167,6 +167,124 @@ async fn claude_thinking_and_parallel_tools_round_trip() {
     assert!(turns[2]["content"][0]["toolResult"]["toolUseId"].is_string());
 }
 
+/// The `data:` chunks of a finished OpenAI stream (which must end with `[DONE]`).
+fn stream_chunks(text: &str) -> Vec<Value> {
+    let data = sse_data(text);
+    assert_eq!(data.last().map(String::as_str), Some("[DONE]"), "{text}");
+    data[..data.len() - 1]
+        .iter()
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect()
+}
+
+/// Tool calls rebuilt from stream deltas, by index: (id, name, argument fragments).
+fn streamed_calls(chunks: &[Value]) -> Vec<(String, String, Vec<String>)> {
+    let mut calls: Vec<(String, String, Vec<String>)> = Vec::new();
+    for delta in chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["tool_calls"].as_array())
+    {
+        for call in delta {
+            let index = call["index"].as_u64().unwrap() as usize;
+            if index == calls.len() {
+                calls.push((String::new(), String::new(), Vec::new()));
+            }
+            let entry = &mut calls[index];
+            if let Some(id) = call["id"].as_str() {
+                entry.0 = id.to_owned();
+            }
+            if let Some(name) = call["function"]["name"].as_str() {
+                entry.1 = name.to_owned();
+            }
+            if let Some(fragment) = call["function"]["arguments"].as_str() {
+                entry.2.push(fragment.to_owned());
+            }
+        }
+    }
+    calls
+}
+
+#[tokio::test]
+async fn claude_stream_delivers_signed_thinking_and_tool_argument_fragments() {
+    let fake = bedrock_fake(|_| {}).await;
+    let gateway = bedrock_gateway(&fake, &[]).await;
+    let question = json!({"role": "user", "content": "Weather and time in Tokyo?"});
+    let body = json!({"model": CLAUDE, "messages": [question], "tools": tools(),
+        "reasoning_effort": "low", "stream": true, "stream_options": {"include_usage": true}});
+    let response = gateway.post("/v1/chat/completions", &body).await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    let chunks = stream_chunks(&text);
+    assert_eq!(
+        last_to(&fake, "/converse-stream").json()["additionalModelRequestFields"]["thinking"]["type"],
+        "enabled"
+    );
+
+    // Reasoning text arrives as it is produced; its signature once, when the block ends.
+    let reasoning: String = chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["reasoning_content"].as_str())
+        .collect();
+    assert!(!reasoning.is_empty(), "{text}");
+    let blocks: Vec<&Value> = chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["reasoning_blocks"].as_array())
+        .flatten()
+        .collect();
+    assert_eq!(blocks.len(), 1, "{text}");
+    let signature = blocks[0]["signature"].as_str().unwrap();
+    assert!(!signature.is_empty());
+    assert_eq!(blocks[0]["thinking"], reasoning.as_str());
+
+    // Each call's arguments come in several fragments that join to valid JSON.
+    let calls = streamed_calls(&chunks);
+    assert_eq!(calls.len(), 2, "{text}");
+    let mut tool_calls = Vec::new();
+    for ((id, name, fragments), (expected, city)) in calls
+        .iter()
+        .zip([("get_weather", "Tokyo"), ("get_time", "Paris")])
+    {
+        assert!(id.starts_with("tooluse_"), "{id}");
+        assert_eq!(name, expected);
+        assert!(fragments.len() > 1, "{name}: {fragments:?}");
+        let arguments = fragments.concat();
+        let parsed: Value = serde_json::from_str(&arguments)
+            .unwrap_or_else(|e| panic!("{name}: {arguments:?} is not JSON: {e}"));
+        assert_eq!(parsed, json!({"location": city}));
+        tool_calls.push(json!({"id": id, "type": "function",
+            "function": {"name": name, "arguments": arguments}}));
+    }
+    let finishes: Vec<&Value> = chunks
+        .iter()
+        .map(|c| &c["choices"][0]["finish_reason"])
+        .filter(|f| !f.is_null())
+        .collect();
+    assert_eq!(finishes, [&json!("tool_calls")], "{text}");
+    assert!(
+        chunks.last().unwrap()["usage"]["completion_tokens"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+
+    // The streamed pieces make a valid next turn: the fake checks the signature is the one it
+    // issued and that the signed block precedes the calls.
+    let assistant = json!({"role": "assistant", "content": null, "tool_calls": tool_calls,
+        "reasoning_blocks": [{"thinking": reasoning, "signature": signature}]});
+    let mut messages = vec![question, assistant];
+    for (id, _, _) in &calls {
+        messages.push(json!({"role": "tool", "tool_call_id": id, "content": "{\"ok\": true}"}));
+    }
+    let second =
+        json!({"model": CLAUDE, "messages": messages, "tools": tools(), "reasoning_effort": "low"});
+    let response = gateway.post("/v1/chat/completions", &second).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let sent = last_to(&fake, "/converse").json();
+    let reasoning_sent = &sent["messages"][1]["content"][0]["reasoningContent"]["reasoningText"];
+    assert_eq!(reasoning_sent["signature"], signature);
+    assert_eq!(reasoning_sent["text"], reasoning.as_str());
+}
+
 #[tokio::test]
 async fn errors_keep_their_meaning_and_explain_inference_profiles() {
     let fake = bedrock_fake(|_| {}).await;
@@ -193,6 +311,23 @@ async fn errors_keep_their_meaning_and_explain_inference_profiles() {
     let error = expect_error(gateway.chat("bedrock/fake-error-403").await, 403).await;
     assert_eq!(error["code"], "AccessDeniedException");
 
+    // Service and model failures are the provider's: AWS's 5xx kept, and the model's own
+    // timeout (408) and invalid answer (424) become 504 and 502 rather than client errors.
+    for (model, status, exception) in [
+        ("bedrock/fake-error-500", 500, "InternalServerException"),
+        ("bedrock/fake-error-503", 503, "ServiceUnavailableException"),
+        ("bedrock/fake-error-408", 504, "ModelTimeoutException"),
+        ("bedrock/fake-error-424", 502, "ModelErrorException"),
+    ] {
+        let error = expect_error(gateway.chat(model).await, status).await;
+        assert_eq!(error["code"], exception, "{model}: {error}");
+        assert_eq!(error["type"], "provider_error", "{model}: {error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(exception),
+            "{model}: {error}"
+        );
+    }
+
     // A wrong secret: the fake's signature check fails; the secret is never echoed.
     let wrong = bedrock_gateway(
         &fake,
@@ -216,10 +351,25 @@ async fn errors_keep_their_meaning_and_explain_inference_profiles() {
 async fn corrupt_and_truncated_frames_end_the_stream_clearly() {
     let fake = bedrock_fake(|_| {}).await;
     let gateway = bedrock_gateway(&fake, &[]).await;
-    for model in [
-        "bedrock/fake-corrupt-frame",
-        "bedrock/fake-truncated-frame",
-        "bedrock/fake-error-event",
+    // The fake breaks the third message (messageStart, "Hello", then " World!"), or sends an
+    // exception after it: the text of the whole frames before the failure reaches the client,
+    // then an error naming the cause.
+    for (model, delivered_text, cause) in [
+        (
+            "bedrock/fake-corrupt-frame",
+            "Hello",
+            "provider sent a corrupt event-stream frame",
+        ),
+        (
+            "bedrock/fake-truncated-frame",
+            "Hello",
+            "stream ended in the middle of an event-stream frame",
+        ),
+        (
+            "bedrock/fake-error-event",
+            "Hello World!",
+            "provider stream error (throttlingException): Too many tokens",
+        ),
     ] {
         let body =
             json!({"model": model, "stream": true, "messages": [{"role": "user", "content": "x"}]});
@@ -230,8 +380,69 @@ async fn corrupt_and_truncated_frames_end_the_stream_clearly() {
             .await
             .unwrap();
         assert!(!text.contains("[DONE]"), "{model}: {text}");
-        assert!(text.contains("\"error\""), "{model}: {text}");
+        let events: Vec<Value> = sse_data(&text)
+            .iter()
+            .map(|d| serde_json::from_str(d).unwrap())
+            .collect();
+        let (last, delivered) = events.split_last().unwrap();
+        let message = last["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(cause), "{model}: {text}");
+        let content: String = delivered
+            .iter()
+            .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+            .collect();
+        assert_eq!(content, delivered_text, "{model}: {text}");
     }
+}
+
+/// An inference-profile ARN as the model: pinned with `BEDROCK_MODELS`, listed, and sent as
+/// one path segment (`:` and `/` percent-encoded) whose signature the fake accepts.
+#[tokio::test]
+async fn inference_profile_arn_is_one_encoded_signed_path_segment() {
+    const ARN: &str = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+    const ENCODED: &str = "arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-sonnet-4-5-20250929-v1%3A0";
+    let fake = bedrock_fake(|_| {}).await;
+    let gateway = bedrock_gateway(&fake, &[("BEDROCK_MODELS", ARN)]).await;
+    let model = format!("bedrock/{ARN}");
+    let models: Value = gateway.get("/v1/models").await.json().await.unwrap();
+    assert!(
+        models["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == model.as_str()),
+        "{models}"
+    );
+
+    let response = gateway.chat(&model).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["model"], ARN);
+    let sent = last_to(&fake, "/converse");
+    assert_eq!(sent.path, format!("/model/{ENCODED}/converse"));
+    assert!(
+        sent.header("authorization")
+            .unwrap()
+            .starts_with("AWS4-HMAC-SHA256 ")
+    );
+
+    let body = json!({"model": model, "stream": true,
+        "messages": [{"role": "user", "content": "Say hello"}]});
+    let text = gateway
+        .post("/v1/chat/completions", &body)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let content: String = stream_chunks(&text)
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    assert!(!content.is_empty(), "{text}");
+    assert_eq!(
+        last_to(&fake, "/converse-stream").path,
+        format!("/model/{ENCODED}/converse-stream")
+    );
 }
 
 #[tokio::test]
