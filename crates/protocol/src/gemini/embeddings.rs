@@ -1,5 +1,5 @@
-//! OpenAI `/v1/embeddings` ↔ Gemini embeddings: AI Studio's `batchEmbedContents` and Vertex
-//! AI's `predict` (<https://ai.google.dev/api/embeddings>,
+//! OpenAI `/v1/embeddings` ↔ Gemini embeddings: AI Studio's `embedContent` (one text) and
+//! `batchEmbedContents` (several), and Vertex AI's `predict` (<https://ai.google.dev/api/embeddings>,
 //! <https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/text-embeddings-api>).
 //!
 //! Gemini embeds text only, so token-array inputs are refused with a clear error. `dimensions`
@@ -53,23 +53,28 @@ impl EmbeddingRequest {
     }
 }
 
-/// AI Studio: `POST …/models/{model}:batchEmbedContents`.
+/// AI Studio, one text: `POST …/models/{model}:embedContent` takes an `EmbedContentRequest`.
+/// Its `model` repeats the URL's, as Google's SDKs send it.
+pub fn embed_content_request(model: &str, request: &EmbeddingRequest, text: &str) -> Value {
+    let mut item = json!({
+        "model": format!("models/{model}"),
+        "content": {"parts": [{"text": text}]},
+    });
+    if let Some(dimensions) = request.dimensions {
+        item["outputDimensionality"] = json!(dimensions);
+    }
+    if let Some(task) = &request.task_type {
+        item["taskType"] = json!(task);
+    }
+    item
+}
+
+/// AI Studio, several texts: `POST …/models/{model}:batchEmbedContents` takes one
+/// `EmbedContentRequest` per text, each naming the URL's model.
 pub fn batch_request(model: &str, request: &EmbeddingRequest, texts: &[String]) -> Value {
     let requests: Vec<Value> = texts
         .iter()
-        .map(|text| {
-            let mut item = json!({
-                "model": format!("models/{model}"),
-                "content": {"parts": [{"text": text}]},
-            });
-            if let Some(dimensions) = request.dimensions {
-                item["outputDimensionality"] = json!(dimensions);
-            }
-            if let Some(task) = &request.task_type {
-                item["taskType"] = json!(task);
-            }
-            item
-        })
+        .map(|text| embed_content_request(model, request, text))
         .collect();
     json!({ "requests": requests })
 }
@@ -88,6 +93,22 @@ pub fn predict_request(request: &EmbeddingRequest, texts: &[String]) -> Value {
         parameters["outputDimensionality"] = json!(dimensions);
     }
     json!({"instances": instances, "parameters": parameters})
+}
+
+/// The vector of an `embedContent` answer (`{"embedding": {"values": [...]}}`).
+pub fn vector_from_embed_content(body: &[u8]) -> Result<Vec<f32>, String> {
+    #[derive(Deserialize)]
+    struct Answer {
+        embedding: Embedding,
+    }
+    #[derive(Deserialize)]
+    struct Embedding {
+        #[serde(default)]
+        values: Vec<f32>,
+    }
+    let answer: Answer =
+        serde_json::from_slice(body).map_err(|err| format!("not an embedContent answer: {err}"))?;
+    Ok(answer.embedding.values)
 }
 
 /// Vectors of a `batchEmbedContents` answer.
@@ -192,6 +213,11 @@ mod tests {
         );
         let texts = req.texts().unwrap();
         assert_eq!(
+            embed_content_request("gemini-embedding-001", &req, "a"),
+            json!({"model": "models/gemini-embedding-001", "content": {"parts": [{"text": "a"}]},
+                   "outputDimensionality": 8, "taskType": "RETRIEVAL_QUERY"})
+        );
+        assert_eq!(
             batch_request("text-embedding-004", &req, &texts)["requests"][1],
             json!({"model": "models/text-embedding-004", "content": {"parts": [{"text": "b"}]},
                    "outputDimensionality": 8, "taskType": "RETRIEVAL_QUERY"})
@@ -210,6 +236,10 @@ mod tests {
     fn reads_answers_and_encodes_base64_like_openai() {
         let vectors = vectors_from_batch(br#"{"embeddings":[{"values":[1.0,-2.5]}]}"#).unwrap();
         assert_eq!(vectors, [vec![1.0, -2.5]]);
+        let vector = vector_from_embed_content(br#"{"embedding":{"values":[0.5,-1.0]}}"#).unwrap();
+        assert_eq!(vector, [0.5, -1.0]);
+        // A batch answer is not a single one.
+        assert!(vector_from_embed_content(br#"{"embeddings":[{"values":[1.0]}]}"#).is_err());
         let (vectors, tokens) = vectors_from_predict(
             br#"{"predictions":[{"embeddings":{"values":[0.5],"statistics":{"token_count":3,"truncated":false}}},
                                 {"embeddings":{"values":[0.25],"statistics":{"token_count":4}}}]}"#,

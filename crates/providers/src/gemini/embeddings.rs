@@ -1,5 +1,6 @@
-//! `/v1/embeddings` on Gemini: `batchEmbedContents` (AI Studio) or `predict` (Vertex AI),
-//! split into calls of the sizes each API accepts and sent a few at a time, in order.
+//! `/v1/embeddings` on Gemini: `embedContent` for one input and `batchEmbedContents` for
+//! several (AI Studio), or `predict` (Vertex AI), split into calls of the sizes each API
+//! accepts and sent a few at a time, in order.
 //!
 //! Limits: AI Studio takes at most 100 requests per `batchEmbedContents`; Vertex's text
 //! embedding models at most 250 instances per `predict`; Vertex's Gemini embedding models one.
@@ -28,6 +29,27 @@ const CONCURRENCY: usize = 4;
 /// One call's vectors and, on Vertex, its token count.
 type Group = (Vec<Vec<f32>>, Option<u64>);
 
+/// Which of Google's embedding methods a request uses.
+#[derive(Clone, Copy)]
+enum Method {
+    /// AI Studio, a single input: the plain method, as Google's SDKs use for one text.
+    EmbedContent,
+    /// AI Studio, several inputs.
+    BatchEmbedContents,
+    /// Vertex AI.
+    Predict,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Self::EmbedContent => "embedContent",
+            Self::BatchEmbedContents => "batchEmbedContents",
+            Self::Predict => "predict",
+        }
+    }
+}
+
 pub(super) async fn embed(
     provider: &GeminiNative,
     body: Bytes,
@@ -37,16 +59,23 @@ pub(super) async fn embed(
     let request: EmbeddingRequest = parse_body(&body, "embeddings")?;
     let texts = request.texts()?;
     let model = bare_model_id(ctx.model);
-    let vertex = provider.target().is_vertex();
-    let (method, size) = match vertex {
-        true if model.starts_with(VERTEX_SINGLE_INPUT_PREFIX) => ("predict", 1),
-        true => ("predict", VERTEX_BATCH),
-        false => ("batchEmbedContents", AI_STUDIO_BATCH),
+    let (method, size) = match provider.target().is_vertex() {
+        true if model.starts_with(VERTEX_SINGLE_INPUT_PREFIX) => (Method::Predict, 1),
+        true => (Method::Predict, VERTEX_BATCH),
+        false if texts.len() == 1 => (Method::EmbedContent, 1),
+        false => (Method::BatchEmbedContents, AI_STUDIO_BATCH),
     };
-    let url = provider.target().model_url(model, method);
+    let url = provider.target().model_url(model, method.name());
     let calls: Vec<_> = texts
         .chunks(size)
-        .map(|group| embed_group(provider, &request, model, group, &url, ctx, &adjustments))
+        .map(|group| {
+            let call = Call {
+                method,
+                model,
+                url: &url,
+            };
+            embed_group(provider, &request, call, group, ctx, &adjustments)
+        })
         .collect();
     let answers: Vec<Result<Group, ProviderError>> = futures_util::stream::iter(calls)
         .buffered(CONCURRENCY)
@@ -73,30 +102,37 @@ pub(super) async fn embed(
     })
 }
 
-/// One `batchEmbedContents` or `predict` call for `group`.
+/// Where one call goes.
+#[derive(Clone, Copy)]
+struct Call<'a> {
+    method: Method,
+    model: &'a str,
+    url: &'a str,
+}
+
+/// One `embedContent`, `batchEmbedContents` or `predict` call for `group`.
 async fn embed_group(
     provider: &GeminiNative,
     request: &EmbeddingRequest,
-    model: &str,
+    call: Call<'_>,
     group: &[String],
-    url: &str,
     ctx: CallContext<'_>,
     adjustments: &RequestAdjustments,
 ) -> Result<Group, ProviderError> {
-    let vertex = provider.target().is_vertex();
-    let payload = if vertex {
-        wire::predict_request(request, group)
-    } else {
-        wire::batch_request(model, request, group)
+    // `embed` gives embedContent calls exactly one text.
+    let payload = match (call.method, group) {
+        (Method::EmbedContent, [text]) => wire::embed_content_request(call.model, request, text),
+        (Method::Predict, _) => wire::predict_request(request, group),
+        _ => wire::batch_request(call.model, request, group),
     };
     let raw = provider
-        .send_json(url, &payload, ctx, adjustments.headers.clone())
+        .send_json(call.url, &payload, ctx, adjustments.headers.clone())
         .await?;
-    let read = if vertex {
-        wire::vectors_from_predict(&raw).map(|(v, tokens)| (v, Some(tokens)))
-    } else {
-        // AI Studio does not count embedding tokens.
-        wire::vectors_from_batch(&raw).map(|v| (v, None))
+    // AI Studio does not count embedding tokens.
+    let read = match call.method {
+        Method::EmbedContent => wire::vector_from_embed_content(&raw).map(|v| (vec![v], None)),
+        Method::BatchEmbedContents => wire::vectors_from_batch(&raw).map(|v| (v, None)),
+        Method::Predict => wire::vectors_from_predict(&raw).map(|(v, tokens)| (v, Some(tokens))),
     };
     let (vectors, tokens) = read.map_err(|detail| invalid(provider.name(), detail))?;
     if vectors.len() != group.len() {
