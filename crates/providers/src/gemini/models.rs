@@ -16,13 +16,15 @@ use crate::util::percent_encode;
 /// Pages read at most (Google pages are up to 1,000 models).
 const MAX_PAGES: usize = 20;
 
-/// Model ids that support `generateContent` but cannot answer a text chat.
-const NOT_CHAT: [&str; 6] = [
+/// Model ids that support `generateContent` but cannot answer a text chat (`nano-banana-*`
+/// is the image model under its product name).
+const NOT_CHAT: [&str; 7] = [
     "-tts",
     "native-audio",
     "-live",
     "image-generation",
     "-image",
+    "nano-banana",
     "robotics",
 ];
 
@@ -172,5 +174,57 @@ mod tests {
             usable(&entry("publishers/google/models/imagen-3.0", None), true),
             None
         );
+    }
+
+    /// The ids Google listed in a recording (`../shared/fixtures/provider-recordings/gemini`,
+    /// copied beside the protocol fixtures). It came from the OpenAI-compatible endpoint, which
+    /// gives no `supportedGenerationMethods`, so every id is taken as a `generateContent`
+    /// model: what this checks is the name filter on real names.
+    #[test]
+    fn the_name_filter_on_a_recorded_google_list() {
+        let recording: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../protocol/tests/fixtures/gemini/recorded-openai-compat/models.json"
+        ))
+        .unwrap();
+        let ids: Vec<&str> = recording["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap())
+            .collect();
+        assert!(ids.len() > 50, "{ids:?}");
+        let dropped: Vec<&str> = ids
+            .iter()
+            .filter(|id| usable(&entry(id, Some(&["generateContent"])), false).is_none())
+            .map(|id| id.trim_start_matches("models/"))
+            .collect();
+        assert_eq!(
+            dropped,
+            [
+                "gemini-2.5-flash-preview-tts",
+                "gemini-2.5-pro-preview-tts",
+                "gemini-2.5-flash-image",
+                "gemini-3-pro-image-preview",
+                "nano-banana-pro-preview",
+                "gemini-robotics-er-1.5-preview",
+                "gemini-2.5-flash-native-audio-latest",
+                "gemini-2.5-flash-native-audio-preview-09-2025",
+                "gemini-2.5-flash-native-audio-preview-12-2025",
+            ]
+        );
+        for kept in [
+            "models/gemini-2.5-flash",
+            "models/gemini-3-flash-preview",
+            "models/gemini-flash-lite-latest",
+            "models/gemma-3-27b-it",
+            "models/text-embedding-004",
+            "models/gemini-embedding-001",
+        ] {
+            assert!(ids.contains(&kept), "{kept} is no longer in the recording");
+            assert_eq!(
+                usable(&entry(kept, Some(&["generateContent"])), false).as_deref(),
+                kept.strip_prefix("models/")
+            );
+        }
     }
 }
