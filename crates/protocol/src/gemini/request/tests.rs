@@ -100,3 +100,35 @@ fn tool_choice_modes_and_google_extension() {
     );
     assert_eq!(out["cachedContent"], "cachedContents/abc");
 }
+
+#[test]
+fn response_format_sets_the_json_mime_type_and_schema() {
+    let request = |format: Value| {
+        json!({"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "x"}],
+            "response_format": format})
+    };
+    let (out, report) = translate(request(json!({"type": "json_object"})), Strictness::Strict);
+    let config = &out.unwrap()["generationConfig"];
+    assert_eq!(config["responseMimeType"], "application/json");
+    assert!(config.get("responseSchema").is_none(), "{config}");
+    assert!(report.dropped.is_empty() && report.clamped.is_empty());
+
+    let (out, _) = translate(request(json!({"type": "text"})), Strictness::Strict);
+    assert!(out.unwrap().get("generationConfig").is_none());
+
+    let schema =
+        json!({"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]});
+    let (out, _) = translate(
+        request(json!({"type": "json_schema", "json_schema": {"name": "n", "schema": schema}})),
+        Strictness::Strict,
+    );
+    let config = &out.unwrap()["generationConfig"];
+    assert_eq!(config["responseMimeType"], "application/json");
+    assert_eq!(
+        config["responseSchema"]["properties"]["n"]["type"],
+        "integer"
+    );
+
+    let (out, _) = translate(request(json!({"type": "xml"})), Strictness::Lenient);
+    assert_eq!(out.unwrap_err().param.as_deref(), Some("response_format"));
+}

@@ -122,3 +122,41 @@ fn non_stream_and_stream_synthesise_the_same_ids() {
     assert_eq!(streamed[0].id.as_deref(), Some(whole[0].id.as_str()));
     assert_eq!(streamed[1].id.as_deref(), Some(whole[1].id.as_str()));
 }
+
+#[test]
+fn safety_stops_and_blocked_prompts_end_with_content_filter_and_usage() {
+    // Text already sent stays; the stopping event has no content, only the reason.
+    let (lines, machine) = translate("stream_safety");
+    assert!(machine.is_finished());
+    let stopped = chunks(&lines);
+    let text: String = stopped
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    assert_eq!(text, "Mixing those two household cleaners releases");
+    let stop = &stopped[stopped.len() - 2]["choices"][0];
+    assert_eq!(stop["finish_reason"], "content_filter");
+    assert_eq!(
+        stop["delta"]["refusal"],
+        "Gemini stopped the answer: SAFETY (HARM_CATEGORY_DANGEROUS_CONTENT: HIGH)"
+    );
+    let last = stopped.last().unwrap();
+    assert!(last["choices"].as_array().unwrap().is_empty());
+    assert_eq!(last["usage"]["completion_tokens"], 7);
+
+    // A blocked prompt is one event without candidates: the role, the refusal and the finish
+    // reason in one chunk, then the usage (prompt tokens only).
+    let (lines, machine) = translate("stream_prompt_blocked");
+    assert!(machine.is_finished());
+    let blocked = chunks(&lines);
+    assert_eq!(blocked.len(), 2, "{lines:?}");
+    let choice = &blocked[0]["choices"][0];
+    assert_eq!(choice["delta"]["role"], "assistant");
+    assert_eq!(
+        choice["delta"]["refusal"],
+        "Gemini blocked the prompt: SAFETY (HARM_CATEGORY_HARASSMENT: HIGH)"
+    );
+    assert_eq!(choice["finish_reason"], "content_filter");
+    assert_eq!(blocked[1]["usage"]["prompt_tokens"], 12);
+    assert_eq!(blocked[1]["usage"]["completion_tokens"], 0);
+}
