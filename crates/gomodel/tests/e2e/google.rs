@@ -103,6 +103,19 @@ fn weather_tools() -> Value {
     ])
 }
 
+/// `POST /v1/messages` as an Anthropic client (Claude Code) sends it.
+async fn messages(gateway: &TestGateway, body: &Value) -> reqwest::Response {
+    gateway
+        .client
+        .post(gateway.url("/v1/messages"))
+        .header("x-api-key", MASTER_KEY)
+        .header("anthropic-version", "2023-06-01")
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn gemini_chat_is_translated_to_generate_content() {
     let fake = google_fake(None, |_| {}).await;
@@ -252,7 +265,40 @@ async fn gemini_safety_blocks_are_content_filter_with_the_reason() {
         let refusal = answer["choices"][0]["message"]["refusal"].as_str().unwrap();
         assert!(refusal.starts_with(expected), "{refusal}");
         assert!(refusal.contains("HARM_CATEGORY_"), "{refusal}");
+
+        // Streamed: the same reason in the finishing chunk, then usage and [DONE].
+        let mut body = chat_body(model);
+        body["stream"] = json!(true);
+        body["stream_options"] = json!({"include_usage": true});
+        let response = gateway.post("/v1/chat/completions", &body).await;
+        assert_eq!(response.status(), 200);
+        let text = response.text().await.unwrap();
+        let data = sse_data(&text);
+        assert_eq!(data.last().map(String::as_str), Some("[DONE]"), "{text}");
+        let chunks: Vec<Value> = data[..data.len() - 1]
+            .iter()
+            .map(|d| serde_json::from_str(d).unwrap())
+            .collect();
+        let finish = chunks
+            .iter()
+            .find(|c| c["choices"][0]["finish_reason"].is_string())
+            .unwrap_or_else(|| panic!("no finish reason: {text}"));
+        assert_eq!(finish["choices"][0]["finish_reason"], "content_filter");
+        let refusal = finish["choices"][0]["delta"]["refusal"].as_str().unwrap();
+        assert!(refusal.starts_with(expected), "{refusal}");
+        assert!(refusal.contains("HARM_CATEGORY_"), "{refusal}");
+        assert!(
+            chunks.last().unwrap()["usage"]["prompt_tokens"]
+                .as_u64()
+                .unwrap()
+                > 0,
+            "{text}"
+        );
     }
+    assert_eq!(
+        last_to(&fake, ":streamGenerateContent").path,
+        "/v1beta/models/fake-safety-candidate:streamGenerateContent"
+    );
 }
 
 #[tokio::test]
@@ -315,6 +361,13 @@ async fn gemini_embeddings_and_model_list() {
         .decode(encoded["data"][0]["embedding"].as_str().unwrap())
         .unwrap();
     assert_eq!(bytes.len(), 768 * 4);
+    // One input goes to embedContent, as Google's SDKs send it.
+    let sent = last_to(&fake, ":embedContent");
+    assert_eq!(sent.path, "/v1beta/models/text-embedding-004:embedContent");
+    assert_eq!(
+        sent.json(),
+        json!({"model": "models/text-embedding-004", "content": {"parts": [{"text": "a"}]}})
+    );
 
     let models: Value = gateway.get("/v1/models").await.json().await.unwrap();
     let ids: Vec<&str> = models["data"]
@@ -336,18 +389,12 @@ async fn gemini_embeddings_and_model_list() {
 async fn messages_api_reaches_gemini() {
     let fake = google_fake(None, |_| {}).await;
     let gateway = gemini_gateway(&fake, &[]).await;
-    let response = gateway
-        .client
-        .post(gateway.url("/v1/messages"))
-        .header("x-api-key", MASTER_KEY)
-        .header("anthropic-version", "2023-06-01")
-        .json(
-            &json!({"model": "gemini/gemini-2.5-flash", "max_tokens": 100,
+    let response = messages(
+        &gateway,
+        &json!({"model": "gemini/gemini-2.5-flash", "max_tokens": 100,
             "system": "Be brief.", "messages": [{"role": "user", "content": "Say hello"}]}),
-        )
-        .send()
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(response.status(), 200);
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["type"], "message");
@@ -371,6 +418,86 @@ async fn messages_api_reaches_gemini() {
         last_to(&fake, ":generateContent").json()["systemInstruction"]["parts"][0]["text"],
         "Be brief."
     );
+}
+
+/// Claude Code on Vertex AI: `/v1/messages`, whole and streamed, reaches Vertex's native
+/// endpoints with the service account's token.
+#[tokio::test]
+async fn messages_api_reaches_vertex_whole_and_streamed() {
+    let (pem, der) = rsa_key();
+    let fake = google_fake(Some(der), |_| {}).await;
+    let gateway = vertex_gateway(&fake, &pem, &[]).await;
+    let model_url =
+        "/v1/projects/test-project/locations/us-central1/publishers/google/models/gemini-2.5-flash";
+    let mut body = json!({"model": "vertex/gemini-2.5-flash", "max_tokens": 100,
+        "system": "Be brief.", "messages": [{"role": "user", "content": "Say hello"}]});
+
+    let response = messages(&gateway, &body).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["type"], "message", "{answer}");
+    assert_eq!(answer["role"], "assistant");
+    assert_eq!(answer["model"], "vertex/gemini-2.5-flash");
+    assert_eq!(answer["stop_reason"], "end_turn");
+    assert!(answer["usage"]["input_tokens"].as_u64().unwrap() > 0);
+    assert!(answer["usage"]["output_tokens"].as_u64().unwrap() > 0);
+    let whole_text: String = answer["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["type"] == "text")
+        .filter_map(|b| b["text"].as_str())
+        .collect();
+    assert!(!whole_text.is_empty(), "{answer}");
+    let sent = last_to(&fake, ":generateContent");
+    assert_eq!(sent.path, format!("{model_url}:generateContent"));
+    assert!(
+        sent.header("authorization")
+            .unwrap()
+            .starts_with("Bearer ya29.")
+    );
+    assert!(sent.header("x-goog-api-key").is_none());
+    assert_eq!(
+        sent.json()["systemInstruction"]["parts"][0]["text"],
+        "Be brief."
+    );
+
+    body["stream"] = json!(true);
+    let response = messages(&gateway, &body).await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    let events: Vec<Value> = sse_data(&text)
+        .iter()
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect();
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"message_start"), "{text}");
+    assert_eq!(kinds.last(), Some(&"message_stop"), "{text}");
+    let delta = events
+        .iter()
+        .find(|e| e["type"] == "message_delta")
+        .unwrap_or_else(|| panic!("no message_delta: {text}"));
+    assert_eq!(delta["delta"]["stop_reason"], "end_turn", "{delta}");
+    assert!(
+        delta["usage"]["output_tokens"].as_u64().unwrap() > 0,
+        "{delta}"
+    );
+    let streamed_text: String = anthropic_stream_content(&text)
+        .iter()
+        .filter(|b| b["type"] == "text")
+        .filter_map(|b| b["text"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(streamed_text, whole_text);
+    let sent = last_to(&fake, ":streamGenerateContent");
+    assert_eq!(sent.path, format!("{model_url}:streamGenerateContent"));
+    assert_eq!(sent.query.as_deref(), Some("alt=sse"));
+    assert!(
+        sent.header("authorization")
+            .unwrap()
+            .starts_with("Bearer ya29.")
+    );
+    // One token for both.
+    assert_eq!(fake.token_requests(), 1);
 }
 
 #[tokio::test]
@@ -445,13 +572,29 @@ async fn vertex_with_a_service_account_chat_stream_and_embeddings() {
 
     let mut stream = chat_body("vertex/gemini-2.5-flash");
     stream["stream"] = json!(true);
+    stream["stream_options"] = json!({"include_usage": true});
     let text = gateway
         .post("/v1/chat/completions", &stream)
         .await
         .text()
         .await
         .unwrap();
-    assert!(text.trim_end().ends_with("data: [DONE]"), "{text}");
+    let data = sse_data(&text);
+    assert_eq!(data.last().map(String::as_str), Some("[DONE]"), "{text}");
+    let last: Value = serde_json::from_str(&data[data.len() - 2]).unwrap();
+    assert!(last["choices"].as_array().unwrap().is_empty(), "{last}");
+    assert!(
+        last["usage"]["prompt_tokens"].as_u64().unwrap() > 0,
+        "{last}"
+    );
+    assert!(
+        last["usage"]["completion_tokens"].as_u64().unwrap() > 0,
+        "{last}"
+    );
+    assert_eq!(
+        last_to(&fake, ":streamGenerateContent").path,
+        "/v1/projects/test-project/locations/us-central1/publishers/google/models/gemini-2.5-flash:streamGenerateContent"
+    );
 
     let embeddings: Value = gateway
         .post(
@@ -474,6 +617,51 @@ async fn vertex_with_a_service_account_chat_stream_and_embeddings() {
     );
     // One token for all of it.
     assert_eq!(fake.token_requests(), 1);
+}
+
+/// The key as deployments usually provide it: a mounted file (`VERTEX_SERVICE_ACCOUNT_FILE`)
+/// or a base64 secret (`VERTEX_SERVICE_ACCOUNT_JSON_BASE64`).
+#[tokio::test]
+async fn vertex_service_account_key_from_a_file_or_base64() {
+    let (pem, der) = rsa_key();
+    let fake = google_fake(Some(der), |_| {}).await;
+    let json = service_account_json(&pem, &fake.token_url());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("service-account.json");
+    std::fs::write(&file, &json).unwrap();
+    let path = file.display().to_string();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&json);
+    let base = fake.base_url();
+    for (variable, value) in [
+        ("VERTEX_SERVICE_ACCOUNT_FILE", path.as_str()),
+        ("VERTEX_SERVICE_ACCOUNT_JSON_BASE64", encoded.as_str()),
+    ] {
+        let before = fake.token_requests();
+        let gateway = TestGateway::start(&[
+            ("GOMODEL_MASTER_KEY", MASTER_KEY),
+            ("VERTEX_PROJECT", "test-project"),
+            ("VERTEX_LOCATION", "us-central1"),
+            ("VERTEX_BASE_URL", base.as_str()),
+            (variable, value),
+        ])
+        .await;
+        let response = gateway.chat("vertex/gemini-2.5-flash").await;
+        assert_eq!(
+            response.status(),
+            200,
+            "{variable}: {}",
+            response.text().await.unwrap()
+        );
+        // The fake checked the JWT's signature against the key: the token came from it.
+        assert_eq!(fake.token_requests(), before + 1, "{variable}");
+        let sent = last_to(&fake, ":generateContent");
+        assert!(
+            sent.header("authorization")
+                .unwrap()
+                .starts_with("Bearer ya29."),
+            "{variable}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -552,7 +740,8 @@ async fn large_embedding_requests_are_split_into_batches_in_order() {
         .map(|r| r.json()["requests"].as_array().unwrap().len())
         .collect();
     assert_eq!(batches, [100, 100, 50]);
-    // The vectors come back in input order: the fake derives them from the text.
+    // The vectors come back in input order: the fake derives them from the text, so the
+    // same text sent alone (to embedContent) embeds the same.
     let single: Value = gateway
         .post(
             "/v1/embeddings",
@@ -563,6 +752,10 @@ async fn large_embedding_requests_are_split_into_batches_in_order() {
         .await
         .unwrap();
     assert_eq!(single["data"][0]["embedding"], data[137]["embedding"]);
+    assert_eq!(
+        last_to(&fake, ":embedContent").json()["outputDimensionality"],
+        4
+    );
 }
 
 #[tokio::test]
@@ -644,30 +837,62 @@ async fn a_rejected_key_is_a_clear_authentication_error_naming_its_source() {
     );
 }
 
-#[tokio::test]
-async fn adc_authorized_user_file_and_metadata_server() {
-    let fake = google_fake(None, |_| {}).await;
-    let dir = tempfile::tempdir().unwrap();
-    let adc = dir.path().join("adc.json");
-    std::fs::write(
-        &adc,
-        json!({"type": "authorized_user", "client_id": "cid.apps.googleusercontent.com",
-            "client_secret": "d-secret", "refresh_token": "1//0gRefreshToken", "quota_project_id": "quota-proj",
-            "token_uri": fake.token_url()})
-        .to_string(),
-    )
-    .unwrap();
-    let adc_path = adc.display().to_string();
+/// The grant type of the last request to the fake's token endpoint.
+fn last_grant(fake: &FakeUpstream) -> String {
+    let sent = last_to(fake, "/token");
+    let form = String::from_utf8_lossy(&sent.body).into_owned();
+    form.split('&')
+        .find_map(|pair| pair.strip_prefix("grant_type="))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A Vertex gateway without a key of its own: Application Default Credentials.
+async fn adc_gateway(fake: &FakeUpstream, extra: &[(&str, &str)]) -> TestGateway {
     let base = fake.base_url();
-    let common = [
+    let mut env = vec![
         ("GOMODEL_MASTER_KEY", MASTER_KEY),
         ("VERTEX_PROJECT", "test-project"),
         ("VERTEX_LOCATION", "global"),
         ("VERTEX_BASE_URL", base.as_str()),
     ];
-    let mut env = common.to_vec();
-    env.push(("GOOGLE_APPLICATION_CREDENTIALS", adc_path.as_str()));
-    let gateway = TestGateway::start(&env).await;
+    env.extend_from_slice(extra);
+    TestGateway::start(&env).await
+}
+
+/// Application Default Credentials in Google's order: a `service_account` or
+/// `authorized_user` file in GOOGLE_APPLICATION_CREDENTIALS, gcloud's well-known file, the
+/// metadata server.
+#[tokio::test]
+async fn adc_files_well_known_file_and_metadata_server() {
+    let (pem, der) = rsa_key();
+    let fake = google_fake(Some(der), |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let authorized_user = json!({"type": "authorized_user", "client_id": "cid.apps.googleusercontent.com",
+        "client_secret": "d-secret", "refresh_token": "1//0gRefreshToken", "quota_project_id": "quota-proj",
+        "token_uri": fake.token_url()})
+    .to_string();
+    let user_file = dir.path().join("adc.json");
+    std::fs::write(&user_file, &authorized_user).unwrap();
+    let user_path = user_file.display().to_string();
+    let account_file = dir.path().join("service-account.json");
+    std::fs::write(&account_file, service_account_json(&pem, &fake.token_url())).unwrap();
+    let account_path = account_file.display().to_string();
+    // gcloud's configuration directory holding `gcloud auth application-default login`'s file.
+    let gcloud = dir.path().join("gcloud");
+    std::fs::create_dir(&gcloud).unwrap();
+    std::fs::write(
+        gcloud.join("application_default_credentials.json"),
+        &authorized_user,
+    )
+    .unwrap();
+    let gcloud_path = gcloud.display().to_string();
+    // An authorized_user file: a refresh-token grant; its quota project is named.
+    let gateway = adc_gateway(
+        &fake,
+        &[("GOOGLE_APPLICATION_CREDENTIALS", user_path.as_str())],
+    )
+    .await;
     assert_eq!(gateway.chat("vertex/gemini-2.5-flash").await.status(), 200);
     let sent = last_to(&fake, ":generateContent");
     assert_eq!(
@@ -676,12 +901,46 @@ async fn adc_authorized_user_file_and_metadata_server() {
     );
     assert_eq!(sent.header("x-goog-user-project"), Some("quota-proj"));
     assert_eq!(fake.token_requests(), 1);
+    assert_eq!(last_grant(&fake), "refresh_token");
 
-    // No file: the metadata server.
+    // A service_account file: a signed JWT (the fake verifies it against the key); no quota
+    // project. It wins over gcloud's file, as in Google's libraries.
+    let gateway = adc_gateway(
+        &fake,
+        &[
+            ("GOOGLE_APPLICATION_CREDENTIALS", account_path.as_str()),
+            ("CLOUDSDK_CONFIG", gcloud_path.as_str()),
+        ],
+    )
+    .await;
+    let response = gateway.chat("vertex/gemini-2.5-flash").await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let sent = last_to(&fake, ":generateContent");
+    assert!(
+        sent.header("authorization")
+            .unwrap()
+            .starts_with("Bearer ya29.")
+    );
+    assert!(sent.header("x-goog-user-project").is_none());
+    assert_eq!(fake.token_requests(), 2);
+    assert_eq!(
+        last_grant(&fake),
+        "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"
+    );
+
+    // No variable: gcloud's well-known file under CLOUDSDK_CONFIG.
+    let gateway = adc_gateway(&fake, &[("CLOUDSDK_CONFIG", gcloud_path.as_str())]).await;
+    assert_eq!(gateway.chat("vertex/gemini-2.5-flash").await.status(), 200);
+    assert_eq!(fake.token_requests(), 3);
+    assert_eq!(last_grant(&fake), "refresh_token");
+    assert_eq!(
+        last_to(&fake, ":generateContent").header("x-goog-user-project"),
+        Some("quota-proj")
+    );
+
+    // No file at all: the metadata server.
     let host = fake.addr().to_string();
-    let mut env = common.to_vec();
-    env.push(("GCE_METADATA_HOST", host.as_str()));
-    let gateway = TestGateway::start(&env).await;
+    let gateway = adc_gateway(&fake, &[("GCE_METADATA_HOST", host.as_str())]).await;
     assert_eq!(gateway.chat("vertex/gemini-2.5-flash").await.status(), 200);
     assert!(
         fake.received()
@@ -861,15 +1120,7 @@ async fn messages_api_carries_gemini_signatures_across_turns() {
     for stream in [false, true] {
         let first = json!({"model": "gemini/gemini-3-flash-preview", "max_tokens": 200, "stream": stream,
             "tools": tools, "messages": [question]});
-        let response = gateway
-            .client
-            .post(gateway.url("/v1/messages"))
-            .header("x-api-key", MASTER_KEY)
-            .header("anthropic-version", "2023-06-01")
-            .json(&first)
-            .send()
-            .await
-            .unwrap();
+        let response = messages(&gateway, &first).await;
         assert_eq!(response.status(), 200);
         let content: Vec<Value> = if stream {
             anthropic_stream_content(&response.text().await.unwrap())
@@ -892,15 +1143,7 @@ async fn messages_api_carries_gemini_signatures_across_turns() {
         let second = json!({"model": "gemini/gemini-3-flash-preview", "max_tokens": 200, "tools": tools,
             "messages": [question, {"role": "assistant", "content": content},
                 {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call["id"], "content": "21C"}]}]});
-        let response = gateway
-            .client
-            .post(gateway.url("/v1/messages"))
-            .header("x-api-key", MASTER_KEY)
-            .header("anthropic-version", "2023-06-01")
-            .json(&second)
-            .send()
-            .await
-            .unwrap();
+        let response = messages(&gateway, &second).await;
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
         assert!(response.headers().get("x-gomodel-clamped-params").is_none());
         let sent = last_to(&fake, ":generateContent").json();
