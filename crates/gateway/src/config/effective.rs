@@ -93,6 +93,7 @@ pub fn effective_config(config: &Config) -> Value {
             "usage_buffer_size": config.records.usage_buffer_size,
             "usage_flush_interval_seconds": config.records.usage_flush_interval.as_secs_f64(),
             "usage_retention_days": config.records.usage_retention_days,
+            "pricing_recalculation_enabled": config.records.pricing_recalculation_enabled,
             "audit_enabled": config.records.audit_enabled,
             "audit_log_bodies": config.records.audit_log_bodies,
             "audit_log_headers": config.records.audit_log_headers,

@@ -327,7 +327,7 @@ impl Config {
             || Some(DEFAULT_MODEL_LIST_URL.to_owned()),
             |u| (!u.is_empty()).then_some(u),
         );
-        let configured_prices = configured_prices(yaml);
+        let configured_prices = configured_prices(yaml)?;
         let (providers, mut warnings) = providers::resolve(&yaml.providers, env)?;
         if records.admin_ui_enabled && !records.admin_enabled {
             // GoModel's rule: the dashboard is nothing without the API it reads.
@@ -404,27 +404,31 @@ fn parse_positive_duration(key: &str, value: &str) -> Result<Duration, ConfigErr
 pub const DEFAULT_MODEL_LIST_URL: &str =
     "https://raw.githubusercontent.com/ENTERPILOT/ai-model-list/refs/heads/main/models.min.json";
 
+/// Per-model prices from config.yaml, checked as the admin API checks an override (at least
+/// one rate, none negative, no field this gateway cannot price): a price that would not apply
+/// fails start-up rather than leave the model silently unpriced.
 fn configured_prices(
     yaml: &YamlConfig,
-) -> Vec<(String, String, crate::observe::pricing::ModelPrice)> {
+) -> Result<Vec<(String, String, crate::observe::pricing::ModelPrice)>, ConfigError> {
     let mut out = Vec::new();
     for (name, provider) in &yaml.providers {
         for model in provider.models.iter().flatten() {
-            if let Some(p) = &model.1 {
-                let price = crate::observe::pricing::ModelPrice {
-                    input: p.input_per_mtok,
-                    output: p.output_per_mtok,
-                    cached_input: p.cached_input_per_mtok,
-                    cache_write: p.cache_write_per_mtok,
-                    reasoning: p.reasoning_output_per_mtok,
-                    batch_input: p.batch_input_per_mtok,
-                    batch_output: p.batch_output_per_mtok,
-                };
+            if let Some(pricing) = &model.1 {
+                let price = pricing.validate().map_err(|err| {
+                    ConfigError::new(
+                        &format!(
+                            "providers.{name}.models[{}].metadata.{}",
+                            model.0, err.field
+                        ),
+                        "",
+                        err.message,
+                    )
+                })?;
                 out.push((name.clone(), model.0.clone(), price));
             }
         }
     }
-    out
+    Ok(out)
 }
 
 fn anthropic_max_tokens(value: Option<&str>) -> Result<u64, ConfigError> {

@@ -25,6 +25,9 @@ pub struct RecordsConfig {
     pub usage_flush_interval: Duration,
     /// 0 keeps rows forever.
     pub usage_retention_days: u32,
+    /// `USAGE_PRICING_RECALCULATION_ENABLED` (default true, as GoModel): whether
+    /// `POST /admin/api/v1/usage/recalculate-pricing` may re-price stored rows.
+    pub pricing_recalculation_enabled: bool,
     /// `LOGGING_ENABLED`: the audit log.
     pub audit_enabled: bool,
     pub audit_log_bodies: bool,
@@ -131,6 +134,12 @@ pub(super) fn load(
             "usage.retention_days",
             usage.retention_days.as_ref(),
             90,
+        )?,
+        pricing_recalculation_enabled: flag(
+            "USAGE_PRICING_RECALCULATION_ENABLED",
+            "usage.pricing_recalculation_enabled",
+            usage.pricing_recalculation_enabled.as_ref(),
+            true,
         )?,
         audit_enabled: flag(
             "LOGGING_ENABLED",

@@ -165,6 +165,77 @@ fn yaml_model_pricing_and_model_list_url() {
 }
 
 #[test]
+fn yaml_model_pricing_is_checked_like_an_override() {
+    let with = |pricing: &str| {
+        format!(
+            "providers:\n  local:\n    type: vllm\n    base_url: http://gpu:8000/v1\n    models:\n      - id: my-llama\n        metadata:\n          pricing:\n{pricing}"
+        )
+    };
+    // GoModel's currency key and the full set of token fields.
+    let config = load_with_yaml(
+        &with("            currency: USD\n            input_per_mtok: 0.2\n            output_per_mtok: 0.4\n            cached_input_per_mtok: 0.05\n            cache_write_per_mtok: 0.25\n            reasoning_output_per_mtok: 0.5\n            batch_input_per_mtok: 0.1\n            batch_output_per_mtok: 0.2\n"),
+        &EnvMap::default(),
+    )
+    .unwrap();
+    let (_, _, price) = &config.configured_prices[0];
+    assert_eq!(
+        (
+            price.cached_input,
+            price.cache_write,
+            price.reasoning,
+            price.batch_output
+        ),
+        (Some(0.05), Some(0.25), Some(0.5), Some(0.2))
+    );
+    // (pricing lines, what the error names)
+    for (pricing, names) in [
+        ("            input_per_mtk: 0.2\n", "input_per_mtk"),
+        ("            input_per_mtok: -1\n", "pricing.input_per_mtok"),
+        (
+            "            input_per_mtok: 1\n            per_request: 0.01\n",
+            "per_request",
+        ),
+        (
+            "            currency: EUR\n            input_per_mtok: 1\n",
+            "currency",
+        ),
+    ] {
+        let err = load_with_yaml(&with(pricing), &EnvMap::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(names), "{pricing}: {err}");
+    }
+}
+
+#[test]
+fn pricing_recalculation_flag() {
+    let config = Config::from_env(&EnvMap::default()).unwrap();
+    assert!(
+        config.records.pricing_recalculation_enabled,
+        "GoModel's default"
+    );
+    let config = Config::from_env(&EnvMap::from_pairs([(
+        "USAGE_PRICING_RECALCULATION_ENABLED",
+        "false",
+    )]))
+    .unwrap();
+    assert!(!config.records.pricing_recalculation_enabled);
+    let config = load_with_yaml(
+        "usage:\n  pricing_recalculation_enabled: false\n",
+        &EnvMap::default(),
+    )
+    .unwrap();
+    assert!(!config.records.pricing_recalculation_enabled);
+    let err = Config::from_env(&EnvMap::from_pairs([(
+        "USAGE_PRICING_RECALCULATION_ENABLED",
+        "maybe",
+    )]))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("USAGE_PRICING_RECALCULATION_ENABLED"), "{err}");
+}
+
+#[test]
 fn dashboard_flag_needs_the_admin_api() {
     let config = Config::from_env(&EnvMap::default()).unwrap();
     assert!(config.records.admin_enabled && config.records.admin_ui_enabled);

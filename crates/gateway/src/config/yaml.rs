@@ -93,6 +93,7 @@ pub struct YamlUsage {
     pub buffer_size: Option<Scalar>,
     pub flush_interval: Option<Scalar>,
     pub retention_days: Option<Scalar>,
+    pub pricing_recalculation_enabled: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -169,19 +170,14 @@ pub struct YamlProvider {
 #[derive(Debug, Clone)]
 pub struct YamlModel(pub String, pub Option<YamlPricing>);
 
-/// `metadata.pricing` in GoModel's field names (USD per million tokens).
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct YamlPricing {
-    pub input_per_mtok: Option<f64>,
-    pub output_per_mtok: Option<f64>,
-    pub cached_input_per_mtok: Option<f64>,
-    pub cache_write_per_mtok: Option<f64>,
-    pub reasoning_output_per_mtok: Option<f64>,
-    pub batch_input_per_mtok: Option<f64>,
-    pub batch_output_per_mtok: Option<f64>,
-}
+/// `metadata.pricing` in GoModel's field names (USD per million tokens): the admin API's
+/// pricing document, strict about unknown fields so a typo fails start-up.
+pub type YamlPricing = crate::observe::pricing::PricingFields;
 
 impl<'de> Deserialize<'de> for YamlModel {
+    /// A visitor rather than an untagged enum, so that an error inside `{id, metadata}` (an
+    /// unknown pricing field, a negative rate) reaches the operator as itself instead of as
+    /// "data did not match any variant".
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         struct Metadata {
@@ -194,18 +190,34 @@ impl<'de> Deserialize<'de> for YamlModel {
             #[serde(default)]
             metadata: Option<Metadata>,
         }
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Either {
-            Id(Scalar),
-            Object(WithId),
-        }
-        Ok(match Either::deserialize(deserializer)? {
-            Either::Id(id) => YamlModel(id.0, None),
-            Either::Object(WithId { id, metadata }) => {
-                YamlModel(id.0, metadata.and_then(|m| m.pricing))
+        struct ModelVisitor;
+        impl<'de> Visitor<'de> for ModelVisitor {
+            type Value = YamlModel;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a model id or {id: ..., metadata: ...}")
             }
-        })
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<YamlModel, E> {
+                Ok(YamlModel(v.to_owned(), None))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<YamlModel, E> {
+                Ok(YamlModel(v, None))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<YamlModel, E> {
+                Ok(YamlModel(v.to_string(), None))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<YamlModel, E> {
+                Ok(YamlModel(v.to_string(), None))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<YamlModel, E> {
+                Ok(YamlModel(v.to_string(), None))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<YamlModel, A::Error> {
+                let WithId { id, metadata } =
+                    WithId::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(YamlModel(id.0, metadata.and_then(|m| m.pricing)))
+            }
+        }
+        deserializer.deserialize_any(ModelVisitor)
     }
 }
 

@@ -2,9 +2,14 @@
 //! completes (the response body finished or the client went away) and handed to the
 //! background writer. Costs are computed here, from the pricing snapshot.
 //!
-//! An unpriced model is never priced at $0: its costs stay NULL, the row says `unpriced`, a
-//! warning is logged once per provider and model, and [`UsageRecorder::unpriced_requests`]
-//! counts it.
+//! An unknown cost is never recorded as $0. Two things make a cost unknown: a model without a
+//! price (no catalog entry, no override), and a successful answer whose usage the provider did
+//! not report (a passthrough endpoint without usage, a provider that omits it, a stream cut
+//! before its usage arrived), whose tokens are unknown even when the model is priced. Either
+//! way the costs stay NULL and the row says `unpriced` (the second with the caveat
+//! [`USAGE_NOT_REPORTED`]); [`UsageRecorder::unpriced_requests`] and the metrics'
+//! `gomodel_unpriced_requests_total` count it (both from [`Cost::unknown`]), and a warning is
+//! logged once per provider, model and reason.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -14,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use arc_swap::ArcSwap;
 use gomodel_store::{RawJson, UsageRow};
 
-use super::pricing::{Cost, CostSource, Pricing};
+use super::pricing::{Cost, Pricing, USAGE_NOT_REPORTED, UnknownCost};
 use super::record::{RecordSnapshot, RequestRecord};
 use super::writer::BatchWriter;
 
@@ -22,7 +27,7 @@ use super::writer::BatchWriter;
 pub struct UsageRecorder {
     writer: BatchWriter<UsageRow>,
     pricing: Arc<ArcSwap<Pricing>>,
-    warned: Mutex<HashSet<String>>,
+    warned: Mutex<HashSet<(UnknownCost, String)>>,
     unpriced: AtomicU64,
 }
 
@@ -64,15 +69,19 @@ impl UsageRecorder {
             .clone()
             .or_else(|| facts.requested_model.clone())
             .unwrap_or_default();
-        let usage = facts.usage.clone().unwrap_or_default();
-        let cost = self
-            .pricing
-            .load()
-            .cost(provider, provider_type, &model, &usage);
-        if cost.source == CostSource::Unpriced && usage.total_tokens > 0 {
+        let succeeded = (200..300).contains(&status);
+        let cost = self.pricing.load().answer_cost(
+            provider,
+            provider_type,
+            &model,
+            facts.usage.as_ref(),
+            succeeded,
+        );
+        if let Some(reason) = cost.unknown {
             self.unpriced.fetch_add(1, Ordering::Relaxed);
-            self.warn_unpriced_once(provider, &model);
+            self.warn_once(reason, provider, &model);
         }
+        let usage = facts.usage.clone().unwrap_or_default();
         let row = UsageRow {
             id: super::request_id::time_ordered(record.started_at_us),
             request_id: record.request_id.clone(),
@@ -110,14 +119,27 @@ impl UsageRecorder {
         Some(cost)
     }
 
-    fn warn_unpriced_once(&self, provider: &str, model: &str) {
+    /// One warning per provider, model and reason (bounded, so a stream of made-up model
+    /// names cannot grow the set without limit).
+    fn warn_once(&self, reason: UnknownCost, provider: &str, model: &str) {
         let key = format!("{provider}/{model}");
         let mut warned = self
             .warned
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if warned.len() < 10_000 && warned.insert(key.clone()) {
-            tracing::warn!(model = %key, "no price known for this model: its usage is recorded with NULL cost (cost_source=unpriced); add a pricing override to price it");
+        if warned.len() >= 10_000 || !warned.insert((reason, key.clone())) {
+            return;
+        }
+        drop(warned);
+        match reason {
+            UnknownCost::NoPrice => tracing::warn!(
+                model = %key,
+                "no price known for this model: its usage is recorded with NULL cost (cost_source=unpriced); add a pricing override to price it"
+            ),
+            UnknownCost::NoUsage => tracing::warn!(
+                model = %key,
+                "the provider answered without reporting usage: this request and later ones like it are recorded with NULL cost (cost_source=unpriced, caveat \"{USAGE_NOT_REPORTED}\")"
+            ),
         }
     }
 }

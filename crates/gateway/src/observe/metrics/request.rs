@@ -97,8 +97,9 @@ impl RequestMetrics {
         if self.upstream_calls.load(Ordering::Relaxed) > 0 {
             self.observe_latency(provider, facts, outcome);
         }
-        if let Some(usage) = &facts.usage {
-            self.count_usage(provider, facts, usage, outcome.cost);
+        match &facts.usage {
+            Some(usage) => self.count_usage(provider, facts, usage, outcome.cost),
+            None => self.count_unreported_usage(provider, facts, outcome),
         }
         let failed = outcome.status.is_client_error()
             || outcome.status.is_server_error()
@@ -128,6 +129,40 @@ impl RequestMetrics {
             [endpoint],
             outcome.handled_in.saturating_sub(waited).as_secs_f64(),
         );
+    }
+
+    /// A routed request whose usage the provider did not report: unpriced when its cost is
+    /// unknown, by the usage recorder's rule (a successful answer naming a model).
+    fn count_unreported_usage(
+        &self,
+        provider: &str,
+        facts: &RecordSnapshot,
+        outcome: &Outcome<'_>,
+    ) {
+        let model_id = facts
+            .upstream_model
+            .as_deref()
+            .or(facts.requested_model.as_deref());
+        let unknown = match outcome.cost {
+            Some(cost) => cost.unknown.is_some(),
+            None => self
+                .metrics
+                .pricing
+                .load()
+                .answer_cost(
+                    provider,
+                    facts.provider_type.unwrap_or_default(),
+                    model_id.unwrap_or_default(),
+                    None,
+                    outcome.status.is_success(),
+                )
+                .unknown
+                .is_some(),
+        };
+        if unknown {
+            let model = self.metrics.model_label(provider, model_id);
+            self.metrics.series.unpriced.add([provider, model], 1.0);
+        }
     }
 
     /// Tokens, and their cost or the lack of a price.
@@ -166,11 +201,12 @@ impl RequestMetrics {
                 &computed
             }
         };
+        // The usage recorder's rule (`Cost::unknown`): a request that used no tokens owes
+        // nothing, priced or not.
+        if cost.unknown.is_some() {
+            series.unpriced.add([provider, model], 1.0);
+        }
         if cost.source == CostSource::Unpriced {
-            // The usage recorder's rule: a request that used no tokens owes nothing.
-            if usage.total_tokens > 0 {
-                series.unpriced.add([provider, model], 1.0);
-            }
             return;
         }
         for (kind, amount) in [("input", cost.input_cost), ("output", cost.output_cost)] {

@@ -17,7 +17,7 @@
 use gomodel_protocol::Usage;
 
 use super::raw::RawUsage;
-use super::types::{Cost, CostSource, ModelPrice};
+use super::types::{Cost, CostSource, ModelPrice, UnknownCost};
 
 const PER_MILLION: f64 = 1_000_000.0;
 const ANTHROPIC_CACHE_WRITE_MULTIPLIER: f64 = 1.25;
@@ -55,6 +55,9 @@ pub(super) fn compute(
     let raw = RawUsage::of(usage);
     let mut cost = priced(price, anthropic, usage, &raw);
     cost.cache_write_tokens = raw.cache_write_tokens();
+    if cost.source == CostSource::Unpriced && usage.total_tokens > 0 {
+        cost.unknown = Some(UnknownCost::NoPrice);
+    }
     cost
 }
 
@@ -92,6 +95,7 @@ fn priced(
             source: CostSource::ProviderReported,
             caveat: caveats.into_option(),
             cache_write_tokens: 0,
+            unknown: None,
         };
     }
 
@@ -105,6 +109,7 @@ fn priced(
         source,
         caveat: caveats.into_option(),
         cache_write_tokens: 0,
+        unknown: None,
     }
 }
 

@@ -58,6 +58,44 @@ pub(super) fn strip_date(id: &str) -> Option<&str> {
     None
 }
 
+/// Bedrock's extra spellings of `model` (already lowercase): without its geographic
+/// inference-profile prefix (`us.`, `eu.`, `apac.`, `global.` ...) and its version suffix
+/// (`-v1:0`), then also without a date. `us.anthropic.claude-sonnet-4-5-20250929-v1:0` gives
+/// `anthropic.claude-sonnet-4-5-20250929` and `anthropic.claude-sonnet-4-5`, which the
+/// catalog's `anthropic.` fallback reads as Anthropic's `claude-sonnet-4-5`.
+pub(super) fn bedrock_candidates(model: &str) -> Vec<String> {
+    let unprofiled = BEDROCK_PROFILE_PREFIXES
+        .iter()
+        .find_map(|prefix| model.strip_prefix(prefix))
+        .unwrap_or(model);
+    let base = strip_bedrock_version(unprofiled).unwrap_or(unprofiled);
+    let mut ids = Vec::with_capacity(2);
+    if base != model {
+        ids.push(base.to_owned());
+    }
+    if let Some(undated) = strip_date(base) {
+        ids.push(undated.to_owned());
+    }
+    ids
+}
+
+/// Prefixes of Bedrock's cross-region inference profiles.
+const BEDROCK_PROFILE_PREFIXES: [&str; 8] = [
+    "us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.", "ca.",
+];
+
+/// `id` without a trailing Bedrock version, `-v` + a digit + digits, letters or `:`
+/// (`-v1:0`, `-v2:0`, `-v1:0:200k`).
+fn strip_bedrock_version(id: &str) -> Option<&str> {
+    let start = id.rfind("-v")?;
+    let version = id.get(start + 2..)?;
+    let well_formed = version.starts_with(|c: char| c.is_ascii_digit())
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ':');
+    (start > 0 && well_formed).then(|| &id[..start])
+}
+
 /// `id` without a leading `models/` (Gemini) or its first `segment/` (a provider or vendor).
 fn strip_prefix(id: &str) -> Option<&str> {
     id.strip_prefix("models/")
@@ -102,5 +140,27 @@ mod tests {
             ]
         );
         assert_eq!(candidates("gpt-4o"), ["gpt-4o"]);
+    }
+
+    #[test]
+    fn bedrock_ids_lose_profile_version_and_date() {
+        assert_eq!(
+            bedrock_candidates("us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+            [
+                "anthropic.claude-sonnet-4-5-20250929",
+                "anthropic.claude-sonnet-4-5"
+            ]
+        );
+        assert_eq!(
+            bedrock_candidates("amazon.nova-pro-v1:0"),
+            ["amazon.nova-pro"]
+        );
+        assert_eq!(
+            bedrock_candidates("global.amazon.nova-2-lite-v1:0:256k"),
+            ["amazon.nova-2-lite"]
+        );
+        assert!(bedrock_candidates("amazon.nova-pro").is_empty());
+        // Not a version: `-vision` has no digit after `-v`.
+        assert!(bedrock_candidates("meta.llama-vision").is_empty());
     }
 }

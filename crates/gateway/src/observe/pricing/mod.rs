@@ -16,6 +16,7 @@
 
 mod catalog;
 mod cost;
+mod fields;
 mod ids;
 mod overrides;
 mod raw;
@@ -32,8 +33,11 @@ use gomodel_protocol::Usage;
 use catalog::Catalog;
 use overrides::Overrides;
 
-pub use overrides::validate_selector;
-pub use types::{Cost, CostSource, ModelPrice, PricingError, PricingOverride};
+pub use fields::{PricingFields, PricingFieldsError};
+pub use overrides::{SelectorScope, selector_scope, validate_selector};
+pub use types::{
+    Cost, CostSource, ModelPrice, PricingError, PricingOverride, USAGE_NOT_REPORTED, UnknownCost,
+};
 
 /// The catalog shipped with the binary.
 const EMBEDDED_CATALOG: &str = include_str!("catalog.json");
@@ -114,6 +118,27 @@ impl Pricing {
         cost::compute(self.resolve(&request), request.anthropic(), usage)
     }
 
+    /// What a finished request cost, given the usage the provider reported (if any) and
+    /// whether the answer succeeded. A successful answer without usage is unknown (NULL costs,
+    /// `unpriced`, caveat [`USAGE_NOT_REPORTED`]), never $0 even for a priced model: the
+    /// provider may well have billed it. A failed answer without usage used no tokens (a
+    /// refused request is not billed), so it costs 0 when the model is priced. `model` empty:
+    /// a call that names no model.
+    pub fn answer_cost(
+        &self,
+        provider_name: &str,
+        provider_type: &str,
+        model: &str,
+        usage: Option<&Usage>,
+        succeeded: bool,
+    ) -> Cost {
+        match usage {
+            Some(usage) => self.cost(provider_name, provider_type, model, usage),
+            None if succeeded => Cost::usage_not_reported(!model.trim().is_empty()),
+            None => self.cost(provider_name, provider_type, model, &Usage::default()),
+        }
+    }
+
     /// Number of models the catalog prices.
     pub fn model_count(&self) -> usize {
         self.catalog.len()
@@ -149,10 +174,19 @@ struct Request {
 impl Request {
     fn new(provider_name: &str, provider_type: &str, model: &str) -> Request {
         let model = model.trim().to_ascii_lowercase();
+        let provider_type = provider_type.trim().to_ascii_lowercase();
+        let mut candidates = ids::candidates(&model);
+        if provider_type == "bedrock" {
+            for id in ids::bedrock_candidates(&model) {
+                if !candidates.contains(&id) {
+                    candidates.push(id);
+                }
+            }
+        }
         Request {
             provider_name: provider_name.trim().to_ascii_lowercase(),
-            provider_type: provider_type.trim().to_ascii_lowercase(),
-            candidates: ids::candidates(&model),
+            provider_type,
+            candidates,
             model,
         }
     }

@@ -121,3 +121,48 @@ pub fn validate_selector(selector: &str) -> Result<(), PricingError> {
     }
     Ok(())
 }
+
+/// How broadly a selector applies, in GoModel's terms (`scope_kind` in the admin API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SelectorScope<'a> {
+    /// `global`, `provider`, `model` or `provider_model`.
+    pub kind: &'static str,
+    pub provider: Option<&'a str>,
+    pub model: Option<&'a str>,
+}
+
+/// Reads a (valid) selector: `/` is global, `p/` a provider, `p/m` a provider's model when `p`
+/// is a configured provider (`is_provider`: a name or a type), anything else one model id on
+/// any provider (OpenRouter's `openai/gpt-4o-mini` included). Matching (`Overrides::find`)
+/// does not depend on this reading; it is for display and for filters.
+pub fn selector_scope<'a>(
+    selector: &'a str,
+    is_provider: impl Fn(&str) -> bool,
+) -> SelectorScope<'a> {
+    if selector == "/" {
+        return SelectorScope {
+            kind: "global",
+            provider: None,
+            model: None,
+        };
+    }
+    if let Some(provider) = selector.strip_suffix('/') {
+        return SelectorScope {
+            kind: "provider",
+            provider: Some(provider),
+            model: None,
+        };
+    }
+    match selector.split_once('/') {
+        Some((provider, model)) if is_provider(provider) => SelectorScope {
+            kind: "provider_model",
+            provider: Some(provider),
+            model: Some(model),
+        },
+        _ => SelectorScope {
+            kind: "model",
+            provider: None,
+            model: Some(selector),
+        },
+    }
+}

@@ -132,7 +132,27 @@ pub struct Cost {
     /// Prompt tokens written to the provider's cache, from its raw usage object (Anthropic's
     /// `cache_creation_input_tokens`, OpenRouter's `cache_write_tokens`); 0 when not reported.
     pub cache_write_tokens: u64,
+    /// Set when the request may have cost something that is not known: the unpriced counter
+    /// counts it and the operator is warned (once per model). `None` for a known cost, and for
+    /// an unpriced request that used no tokens (it owes nothing either way).
+    pub unknown: Option<UnknownCost>,
 }
+
+/// Why a request that may have cost something has no cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownCost {
+    /// Tokens were used, but the model has no price (no catalog entry, no override).
+    NoPrice,
+    /// The provider answered without reporting usage (passthrough of an endpoint that has
+    /// none, a provider that omits it, a stream that ended before its usage): the tokens, and
+    /// so the cost, are unknown even when the model is priced.
+    NoUsage,
+}
+
+/// The `cost_caveat` of a row whose usage the provider did not report. Re-pricing reads it
+/// back to keep such rows unknown rather than price their zero token counts at $0.
+pub const USAGE_NOT_REPORTED: &str = "the provider reported no usage: tokens and cost are unknown";
 
 impl Cost {
     /// No price and no reported cost.
@@ -144,6 +164,18 @@ impl Cost {
             source: CostSource::Unpriced,
             caveat: None,
             cache_write_tokens: 0,
+            unknown: None,
+        }
+    }
+
+    /// A successful answer without usage: nothing to price, so every figure is unknown.
+    pub(super) fn usage_not_reported(model_named: bool) -> Cost {
+        Cost {
+            caveat: Some(USAGE_NOT_REPORTED.to_owned()),
+            // A call that names no model (a passthrough of `GET /models`, of file uploads) is
+            // not billed per token: stored as unpriced, but neither counted nor warned about.
+            unknown: model_named.then_some(UnknownCost::NoUsage),
+            ..Cost::unpriced()
         }
     }
 }

@@ -99,6 +99,15 @@ fn shipped_catalog_covers_every_supported_provider() {
         ("azure", &["gpt-4o", "gpt-5"]),
         ("vertex", &["gemini-2.5-flash", "claude-sonnet-4-5"]),
         ("oracle", &["xai.grok-4"]),
+        (
+            "bedrock",
+            &[
+                "amazon.nova-pro-v1:0",
+                "us.amazon.nova-lite-v1:0",
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "anthropic.claude-haiku-4-5-20251001-v1:0",
+            ],
+        ),
     ];
     for (provider_type, models) in required {
         for model in models {

@@ -93,6 +93,30 @@ fn dated_prefixed_and_resold_ids_find_the_canonical_price() {
             "grok-4-fast-reasoning",
         ),
         ("oracle", "xai.grok-4", "xai", "grok-4"),
+        (
+            "bedrock",
+            "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "anthropic",
+            "claude-sonnet-4-5",
+        ),
+        (
+            "bedrock",
+            "eu.anthropic.claude-sonnet-4-20250514-v1:0",
+            "anthropic",
+            "claude-sonnet-4-20250514",
+        ),
+        (
+            "bedrock",
+            "amazon.nova-pro-v1:0",
+            "bedrock",
+            "amazon.nova-pro",
+        ),
+        (
+            "bedrock",
+            "apac.amazon.nova-micro-v1:0",
+            "bedrock",
+            "amazon.nova-micro",
+        ),
         ("minimax", "minimax-m2", "minimax", "MiniMax-M2"),
         ("groq", "openai/gpt-oss-120b", "groq", "openai/gpt-oss-120b"),
     ];
@@ -132,6 +156,10 @@ fn unknown_and_self_hosted_models_are_unpriced() {
         ("azure", "prod-chat-eu"),
         // A prefix that only the right provider's fallback may strip.
         ("openai", "xai.grok-4"),
+        // Bedrock spellings are read only for Bedrock.
+        ("openai", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+        // Other vendors on Bedrock are priced by AWS, not by the first party.
+        ("bedrock", "meta.llama3-3-70b-instruct-v1:0"),
         // OpenRouter vendors whose models third parties host at their own prices.
         ("openrouter", "meta-llama/llama-3.3-70b-instruct"),
         ("openai", "not-a-model"),

@@ -2,8 +2,10 @@
 //! update in `catalog.json` does not change expected figures); catalog coverage and id lookup
 //! run against the shipped one.
 
+mod answers;
 mod catalog;
 mod cost;
+mod fields;
 mod lookup;
 mod overrides;
 
