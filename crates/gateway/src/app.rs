@@ -1,4 +1,5 @@
-//! `AppState` and the router: every route and layer of the gateway in one place.
+//! `AppState` and the router: every route and layer of the gateway in one place, added
+//! through [`served::RecordedRouter`] so a test can check the OpenAPI table against it.
 //!
 //! Layer order, outermost first: request id + record + log line (`observe::middleware`), then
 //! routing; `/v1` routes add the master-key check. Panics in handlers are not caught by a
@@ -13,7 +14,6 @@ use axum::extract::ConnectInfo;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
 use gomodel_providers::ProviderRegistry;
 use gomodel_store::Store;
 use std::net::SocketAddr;
@@ -26,6 +26,10 @@ use crate::observe;
 use crate::observe::pricing::Pricing;
 use crate::observe::usage::UsageRecorder;
 use crate::pipeline::{auth, resolve};
+
+pub mod served;
+
+use served::RecordedRouter;
 
 /// How long a request that arrives before the first model-list load waits for it.
 const FIRST_LOAD_WAIT: Duration = Duration::from_secs(10);
@@ -104,6 +108,11 @@ impl AppState {
         self.inner.records.audit.as_ref()
     }
 
+    /// The price sources, and the model limits the model registry gives.
+    pub fn price_sources(&self) -> &Arc<observe::price_sources::PriceSources> {
+        &self.inner.records.price_sources
+    }
+
     pub fn metrics(&self) -> Option<&Arc<observe::metrics::Metrics>> {
         self.inner.records.metrics.as_ref()
     }
@@ -170,78 +179,8 @@ impl AppState {
 
 /// Builds the router, mounted under `BASE_PATH`.
 pub fn router(state: AppState) -> Router {
-    let v1 = Router::new()
-        .route("/chat/completions", post(openai::chat::chat_completions))
-        .route("/embeddings", post(openai::embeddings::embeddings))
-        .route("/models", get(openai::models::list_models))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            require_master_key,
-        ));
-    // The Messages API answers errors (auth included) in Anthropic's envelope.
-    let messages = Router::new()
-        .route("/messages", post(anthropic::messages::messages))
-        .route(
-            "/messages/count_tokens",
-            post(anthropic::count_tokens::count_tokens),
-        )
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            require_master_key_anthropic,
-        ));
-    let passthrough = Router::new()
-        .route("/p/{provider}/{*rest}", any(passthrough::passthrough))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            require_master_key,
-        ));
-    let admin_routes = Router::new()
-        .route("/usage/summary", get(admin::usage::summary))
-        .route("/usage/daily", get(admin::usage::daily))
-        .route("/usage/models", get(admin::usage::models))
-        .route("/usage/user-paths", get(admin::usage::user_paths))
-        .route("/usage/log", get(admin::usage::log))
-        .route(
-            "/usage/recalculate-pricing",
-            post(admin::pricing::recalculate),
-        )
-        .route(
-            "/model-pricing-overrides",
-            get(admin::pricing::list)
-                .put(admin::pricing::put)
-                .delete(admin::pricing::delete),
-        )
-        .route("/storage/status", get(admin::storage::status))
-        .route("/audit/log", get(admin::audit::log))
-        .route("/audit/conversation", get(admin::audit::conversation))
-        .route("/dashboard/config", get(admin::runtime::dashboard_config))
-        .route("/providers/status", get(admin::providers::status))
-        .route("/runtime/refresh", post(admin::runtime::refresh))
-        .route("/models", get(admin::models::list))
-        .route("/models/categories", get(admin::models::categories))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_admin));
-    let mut routes = Router::new();
-    if state.config().server.swagger_enabled {
-        routes = routes
-            .route(
-                "/swagger",
-                get(|| async { axum::response::Redirect::permanent("swagger/index.html") }),
-            )
-            .route("/swagger/{file}", get(crate::openapi::swagger_file));
-    }
-    if state.config().records.admin_enabled {
-        routes = routes.nest("/admin/api/v1", admin_routes);
-    }
-    if state.config().records.admin_ui_enabled {
-        routes = routes.merge(admin::dashboard::routes(state.config()));
-    }
+    let (routes, _) = routes(&state).into_parts();
     let routes = routes
-        .route("/health", get(health::health))
-        .route("/health/ready", get(health::ready))
-        .merge(observe::metrics::routes(state.config()))
-        .route("/openapi.json", get(crate::openapi::openapi_json))
-        .nest("/v1", v1.merge(messages))
-        .merge(passthrough)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state.clone());
     let base_path = state.config().server.base_path.clone();
@@ -256,6 +195,92 @@ pub fn router(state: AppState) -> Router {
             state,
             observe::middleware::observe,
         ))
+}
+
+/// Every route of the gateway under `BASE_PATH`, with the list of what is served (see
+/// [`served`]; the OpenAPI table is checked against that list).
+fn routes(state: &AppState) -> RecordedRouter {
+    let config = state.config();
+    let v1 = RecordedRouter::new()
+        .post("/chat/completions", openai::chat::chat_completions)
+        .post("/embeddings", openai::embeddings::embeddings)
+        .get("/models", openai::models::list_models)
+        .map(|r| {
+            r.route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                require_master_key,
+            ))
+        });
+    // The Messages API answers errors (auth included) in Anthropic's envelope.
+    let messages = RecordedRouter::new()
+        .post("/messages", anthropic::messages::messages)
+        .post(
+            "/messages/count_tokens",
+            anthropic::count_tokens::count_tokens,
+        )
+        .map(|r| {
+            r.route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                require_master_key_anthropic,
+            ))
+        });
+    let passthrough = RecordedRouter::new()
+        .any("/p/{provider}/{*rest}", passthrough::passthrough)
+        .map(|r| {
+            r.route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                require_master_key,
+            ))
+        });
+    let mut routes = RecordedRouter::new();
+    if config.server.swagger_enabled {
+        routes = routes
+            .file("/swagger", || async {
+                axum::response::Redirect::permanent("swagger/index.html")
+            })
+            .file("/swagger/{file}", crate::openapi::swagger_file);
+    }
+    if config.records.admin_enabled {
+        routes = routes.nest("/admin/api/v1", admin_routes(state));
+    }
+    if config.records.admin_ui_enabled {
+        routes = routes.merge(admin::dashboard::routes(config));
+    }
+    routes
+        .get("/health", health::health)
+        .get("/health/ready", health::ready)
+        .merge(observe::metrics::routes(config))
+        .get("/openapi.json", crate::openapi::openapi_json)
+        .nest("/v1", v1.merge(messages))
+        .merge(passthrough)
+}
+
+fn admin_routes(state: &AppState) -> RecordedRouter {
+    RecordedRouter::new()
+        .get("/usage/summary", admin::usage::summary)
+        .get("/usage/daily", admin::usage::daily)
+        .get("/usage/models", admin::usage::models)
+        .get("/usage/user-paths", admin::usage::user_paths)
+        .get("/usage/log", admin::usage::log)
+        .post("/usage/recalculate-pricing", admin::pricing::recalculate)
+        .get("/model-pricing-overrides", admin::pricing::list)
+        .put("/model-pricing-overrides", admin::pricing::put)
+        .delete("/model-pricing-overrides", admin::pricing::delete)
+        .get("/storage/status", admin::storage::status)
+        .get("/audit/log", admin::audit::log)
+        .get("/audit/conversation", admin::audit::conversation)
+        .get("/dashboard/config", admin::runtime::dashboard_config)
+        .get("/providers/status", admin::providers::status)
+        .post("/runtime/refresh", admin::runtime::refresh)
+        .get("/models", admin::models::list)
+        .get("/models/categories", admin::models::categories)
+        .map(|r| r.route_layer(middleware::from_fn_with_state(state.clone(), require_admin)))
+}
+
+/// What the router serves for `state`'s configuration (for the OpenAPI coverage test).
+#[cfg(test)]
+pub(crate) fn served_routes(state: &AppState) -> Vec<served::Served> {
+    routes(state).into_parts().1
 }
 
 async fn require_master_key(

@@ -18,6 +18,7 @@ mod gemini;
 pub mod google_auth;
 mod http;
 mod kind;
+mod model_list;
 pub mod openai_compat;
 pub mod passthrough;
 mod provider;
@@ -33,6 +34,7 @@ mod util;
 pub use error::{ProviderError, TransportFailure};
 pub use http::{ClientOptions, UpstreamClient, install_crypto_provider, set_worker_index};
 pub use kind::ProviderKind;
+pub use model_list::{ModelLimits, ModelListing};
 pub use provider::{
     CallContext, ChatReply, JsonReply, Provider, RequestAdjustments, UpstreamModel, UpstreamStream,
 };

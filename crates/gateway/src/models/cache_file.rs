@@ -70,6 +70,7 @@ impl ModelCacheFile {
                         provider_type: provider.kind().as_str().to_owned(),
                         source: ModelSource::None,
                         models: Vec::new(),
+                        limits: Default::default(),
                         last_error: None,
                         fetched_at: None,
                         last_success_at: None,

@@ -1,6 +1,8 @@
 //! `ModelCatalog`: one immutable snapshot of which provider serves which model.
 
-use gomodel_providers::{ProviderRegistry, UpstreamModel};
+use std::collections::BTreeMap;
+
+use gomodel_providers::{ModelLimits, ProviderRegistry, UpstreamModel};
 use serde::{Deserialize, Serialize};
 
 use super::fast_hash::FastHashMap;
@@ -26,6 +28,9 @@ pub struct ProviderModels {
     pub provider_type: String,
     pub source: ModelSource,
     pub models: Vec<UpstreamModel>,
+    /// Context window and output limit by model id, where the provider's list states them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub limits: BTreeMap<String, ModelLimits>,
     /// The last fetch error, for operators (never contains a key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
@@ -77,6 +82,7 @@ impl ModelCatalog {
                     provider_type: p.kind().as_str().to_owned(),
                     source: ModelSource::None,
                     models: Vec::new(),
+                    limits: BTreeMap::new(),
                     last_error: None,
                     fetched_at: None,
                     last_success_at: None,
@@ -130,6 +136,7 @@ mod tests {
                     owned_by: None,
                 })
                 .collect(),
+            limits: BTreeMap::new(),
             last_error: None,
             fetched_at: None,
             last_success_at: None,

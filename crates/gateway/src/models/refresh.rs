@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use gomodel_providers::{Provider, ProviderRegistry, UpstreamModel};
+use gomodel_providers::{ModelListing, Provider, ProviderRegistry, UpstreamModel};
 use tokio::sync::watch;
 
 use super::{ModelCacheFile, ModelCatalog, ModelInventory, ModelSource, ProviderModels};
@@ -40,24 +40,25 @@ async fn provider_models(provider: &Arc<Provider>, mode: ConfiguredModelsMode) -
         })
         .collect();
     let now = unix_now();
-    let entry = |source, models, last_error: Option<String>| ProviderModels {
+    let entry = |source, listing: ModelListing, last_error: Option<String>| ProviderModels {
         provider: provider.name().to_owned(),
         provider_type: provider.kind().as_str().to_owned(),
         source,
-        models,
+        models: listing.models,
+        limits: listing.limits,
         last_success_at: last_error.is_none().then_some(now),
         last_error,
         fetched_at: Some(now),
     };
     if mode == ConfiguredModelsMode::Allowlist && !configured.is_empty() {
-        return entry(ModelSource::Configured, configured, None);
+        return entry(ModelSource::Configured, configured.into(), None);
     }
-    match provider.list_models().await {
-        Ok(models) if !models.is_empty() => entry(ModelSource::Upstream, models, None),
-        Ok(_) if !configured.is_empty() => entry(ModelSource::Configured, configured, None),
+    match provider.model_listing().await {
+        Ok(listing) if !listing.models.is_empty() => entry(ModelSource::Upstream, listing, None),
+        Ok(_) if !configured.is_empty() => entry(ModelSource::Configured, configured.into(), None),
         Ok(_) => entry(
             ModelSource::None,
-            Vec::new(),
+            ModelListing::default(),
             Some("provider returned an empty model list".to_owned()),
         ),
         Err(err) => {
@@ -67,7 +68,7 @@ async fn provider_models(provider: &Arc<Provider>, mode: ConfiguredModelsMode) -
             } else {
                 ModelSource::Configured
             };
-            entry(source, configured, Some(err.to_string()))
+            entry(source, configured.into(), Some(err.to_string()))
         }
     }
 }

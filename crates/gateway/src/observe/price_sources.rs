@@ -9,10 +9,16 @@
 //!    the YAML one).
 //!
 //! The live snapshot is rebuilt from all four whenever one changes.
+//!
+//! The same registry also gives each model's context window and output limit
+//! ([`RegistryLimits`]), which the admin model list shows where the provider's own list does
+//! not say.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
+use gomodel_providers::ModelLimits;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -29,6 +35,36 @@ pub struct PriceSources {
     configured: Vec<PricingOverride>,
     /// From the database.
     stored: Mutex<Vec<PricingOverride>>,
+    /// Model limits from `MODEL_LIST_URL`.
+    limits: Mutex<Arc<RegistryLimits>>,
+}
+
+/// Context windows and output limits from an ai-model-list document: per `provider/model`
+/// entry (its own fields, else its model's), and per model key.
+#[derive(Debug, Default)]
+pub struct RegistryLimits {
+    /// Keyed by lowercase `provider_type/model id` (the entry's key and its
+    /// `provider_model_id`).
+    by_provider_model: HashMap<String, ModelLimits>,
+    /// Keyed by lowercase model key (`gpt-4o`), for providers that serve a model under its
+    /// own id without an entry of their own (Azure deployments named after the model, say).
+    by_model: HashMap<String, ModelLimits>,
+}
+
+impl RegistryLimits {
+    /// The limits of `model` as served by a provider of type `provider_type`, if known.
+    pub fn get(&self, provider_type: &str, model: &str) -> Option<ModelLimits> {
+        let model = model.to_ascii_lowercase();
+        let key = format!("{}/{model}", provider_type.to_ascii_lowercase());
+        self.by_provider_model
+            .get(&key)
+            .or_else(|| self.by_model.get(&model))
+            .copied()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_provider_model.is_empty() && self.by_model.is_empty()
+    }
 }
 
 impl PriceSources {
@@ -44,6 +80,23 @@ impl PriceSources {
             .registry
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = entries;
+    }
+
+    pub fn set_limits(&self, limits: RegistryLimits) {
+        *self
+            .limits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(limits);
+    }
+
+    /// The registry's model limits (empty until `MODEL_LIST_URL` loads, or when it is off).
+    pub fn limits(&self) -> Arc<RegistryLimits> {
+        Arc::clone(
+            &self
+                .limits
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 
     pub fn set_stored(&self, overrides: Vec<PricingOverride>) {
@@ -178,6 +231,54 @@ pub fn parse_model_list(body: &[u8]) -> Result<Vec<(String, String, ModelPrice)>
     Ok(out)
 }
 
+/// Limits from an ai-model-list document (the caller has already checked that it parses).
+pub fn parse_model_limits(body: &[u8]) -> RegistryLimits {
+    let Ok(list) = serde_json::from_slice::<ModelList>(body) else {
+        return RegistryLimits::default();
+    };
+    let mut limits = RegistryLimits::default();
+    for (key, entry) in &list.models {
+        let found = limits_of(entry);
+        if !found.is_empty() {
+            limits.by_model.insert(key.to_ascii_lowercase(), found);
+        }
+    }
+    for (key, entry) in &list.provider_models {
+        let Some((provider, _)) = key.split_once('/') else {
+            continue;
+        };
+        let own = limits_of(entry);
+        let of_model = entry
+            .get("model_ref")
+            .and_then(Value::as_str)
+            .and_then(|reference| list.models.get(reference))
+            .map(limits_of)
+            .unwrap_or_default();
+        let found = own.or(of_model);
+        if found.is_empty() {
+            continue;
+        }
+        limits
+            .by_provider_model
+            .insert(key.to_ascii_lowercase(), found);
+        if let Some(id) = entry.get("provider_model_id").and_then(Value::as_str) {
+            limits
+                .by_provider_model
+                .insert(format!("{provider}/{id}").to_ascii_lowercase(), found);
+        }
+    }
+    limits
+}
+
+/// `context_window` and `max_output_tokens` of one entry, when positive whole numbers.
+fn limits_of(entry: &Value) -> ModelLimits {
+    let count = |name| entry.get(name).and_then(Value::as_u64).filter(|n| *n > 0);
+    ModelLimits {
+        context_window: count("context_window"),
+        max_output_tokens: count("max_output_tokens"),
+    }
+}
+
 /// Fetches `url` now and every `interval`, publishing new prices when they parse.
 pub async fn refresh_from_url(
     url: String,
@@ -198,9 +299,10 @@ pub async fn refresh_from_url(
     };
     loop {
         match fetch(&client, &url).await {
-            Ok(entries) => {
+            Ok((entries, limits)) => {
                 tracing::info!(prices = entries.len(), "model list prices loaded");
                 sources.set_registry(entries);
+                sources.set_limits(limits);
                 sources.publish(&target);
             }
             Err(err) => {
@@ -214,7 +316,7 @@ pub async fn refresh_from_url(
 async fn fetch(
     client: &reqwest::Client,
     url: &str,
-) -> Result<Vec<(String, String, ModelPrice)>, String> {
+) -> Result<(Vec<(String, String, ModelPrice)>, RegistryLimits), String> {
     let response = client
         .get(url)
         .send()
@@ -227,7 +329,8 @@ async fn fetch(
         .bytes()
         .await
         .map_err(|err| format!("read failed: {}", err.without_url()))?;
-    parse_model_list(&body)
+    let prices = parse_model_list(&body)?;
+    Ok((prices, parse_model_limits(&body)))
 }
 
 #[cfg(test)]
@@ -277,5 +380,38 @@ mod tests {
             Some(10.0)
         );
         assert!(parse_model_list(b"<html>").is_err());
+    }
+
+    #[test]
+    fn model_list_limits_per_provider_model_then_per_model() {
+        let list = br#"{"version":1,"providers":{},
+            "models":{"gpt-4o":{"context_window":128000,"max_output_tokens":16384},
+                      "claude-sonnet-4-5":{"context_window":200000,"max_output_tokens":64000},
+                      "no-limits":{"context_window":null}},
+            "provider_models":{"openai/gpt-4o":{"model_ref":"gpt-4o"},
+                               "anthropic/claude-sonnet-4-5":{"model_ref":"claude-sonnet-4-5",
+                                   "provider_model_id":"claude-sonnet-4-5-20250929","max_output_tokens":32000},
+                               "acme/no-limits":{"model_ref":"no-limits"}}}"#;
+        let limits = parse_model_limits(list);
+        let sources = PriceSources::new(Vec::new());
+        assert!(sources.limits().is_empty());
+        sources.set_limits(limits);
+        let limits = sources.limits();
+        let gpt = limits.get("openai", "GPT-4o").unwrap();
+        assert_eq!(gpt.context_window, Some(128_000));
+        assert_eq!(gpt.max_output_tokens, Some(16_384));
+        // The entry's own field wins over its model's; its provider_model_id finds it too.
+        let dated = limits
+            .get("anthropic", "claude-sonnet-4-5-20250929")
+            .unwrap();
+        assert_eq!(dated.max_output_tokens, Some(32_000));
+        assert_eq!(dated.context_window, Some(200_000));
+        // A provider without its own entry still gets the model's limits.
+        assert_eq!(
+            limits.get("azure", "gpt-4o").unwrap().context_window,
+            Some(128_000)
+        );
+        assert_eq!(limits.get("acme", "no-limits"), None);
+        assert!(parse_model_limits(b"<html>").is_empty());
     }
 }

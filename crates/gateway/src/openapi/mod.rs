@@ -207,4 +207,101 @@ mod tests {
         assert!(doc["paths"]["/admin/api/v1/providers/status"]["get"].is_object());
         assert!(doc["paths"]["/p/{provider}/{endpoint}"]["delete"].is_object());
     }
+
+    /// A gateway with every optional route on, and no providers (routes do not depend on them).
+    fn state_with_every_route() -> crate::app::AppState {
+        use std::sync::Arc;
+
+        use crate::app::{AppState, Records};
+        use crate::config::{Config, EnvMap};
+        use crate::models::{ModelCatalog, ModelInventory};
+        use crate::observe::price_sources::PriceSources;
+        use crate::observe::pricing::Pricing;
+        use gomodel_providers::{
+            ClientOptions, GlobalProviderOptions, ProviderRegistry, UpstreamClient,
+        };
+
+        let config = Config::from_env(&EnvMap::from_pairs([
+            ("SWAGGER_ENABLED", "true"),
+            ("METRICS_ENABLED", "true"),
+            ("ADMIN_UI_ENABLED", "true"),
+            ("ADMIN_ENDPOINTS_ENABLED", "true"),
+        ]))
+        .unwrap();
+        let client = UpstreamClient::new(ClientOptions::default()).unwrap();
+        let registry = Arc::new(ProviderRegistry::new(
+            Vec::new(),
+            &client,
+            &GlobalProviderOptions::default(),
+        ));
+        let inventory = Arc::new(ModelInventory::new(ModelCatalog::default(), true));
+        let records = Records {
+            store: None,
+            pricing: Arc::new(arc_swap::ArcSwap::from_pointee(Pricing::embedded())),
+            usage: None,
+            audit: None,
+            price_sources: Arc::new(PriceSources::new(Vec::new())),
+            metrics: None,
+        };
+        AppState::new(config, registry, inventory, records)
+    }
+
+    /// Whether the router's path template `pattern` serves the documented `path`: `{x}` takes
+    /// one segment, `{*x}` the rest (OpenAPI has no catch-all; the table names it `{endpoint}`).
+    fn serves(pattern: &str, path: &str) -> bool {
+        let mut wanted = path.split('/');
+        for segment in pattern.split('/') {
+            if segment.starts_with("{*") {
+                return wanted.next().is_some_and(|s| !s.is_empty());
+            }
+            match wanted.next() {
+                Some(got) if segment == got || (segment.starts_with('{') && !got.is_empty()) => {}
+                _ => return false,
+            }
+        }
+        wanted.next().is_none()
+    }
+
+    /// The reverse of the end-to-end test that calls every documented operation: every route
+    /// the router serves (API routes; static files excepted) has its operation in the table,
+    /// and every operation in the table is served.
+    #[test]
+    fn the_table_and_the_router_list_the_same_operations() {
+        let served = crate::app::served_routes(&state_with_every_route());
+        let table = routes::routes();
+        let every_method = ["get", "post", "put", "patch", "delete"];
+        for route in served.iter().filter(|s| s.api) {
+            let methods: &[&str] = if route.method == "any" {
+                &every_method
+            } else {
+                std::slice::from_ref(&route.method)
+            };
+            for method in methods {
+                assert!(
+                    table
+                        .iter()
+                        .any(|doc| doc.method == *method && serves(&route.path, doc.path)),
+                    "{method} {} is routed but missing from openapi/routes.rs",
+                    route.path
+                );
+            }
+        }
+        for doc in &table {
+            assert!(
+                served
+                    .iter()
+                    .any(|s| (s.method == doc.method || s.method == "any")
+                        && serves(&s.path, doc.path)),
+                "{} {} is documented but not routed",
+                doc.method,
+                doc.path
+            );
+        }
+        assert!(served.len() >= 30, "{served:?}");
+        assert!(!serves(
+            "/admin/api/v1/models",
+            "/admin/api/v1/models/categories"
+        ));
+        assert!(serves("/p/{provider}/{*rest}", "/p/{provider}/{endpoint}"));
+    }
 }

@@ -1,8 +1,9 @@
 //! Every route the gateway serves, as data: method, path, who may call it, its parameters,
-//! body and answer. The OpenAPI document is built from this table, and a test sends a request
-//! to every entry to prove the route exists (`crates/gomodel/tests/e2e/openapi.rs`), so the
-//! spec cannot silently fall behind the router (GoModel's documented half of its admin API,
-//! reference §1.7).
+//! body and answer. The OpenAPI document is built from this table, and it is held to the
+//! router both ways, so the spec cannot silently fall behind (GoModel documented half of its
+//! admin API, reference §1.7): a unit test (`openapi::tests`) compares the table with the list
+//! of routes the router was built from (`app::served`), and an end-to-end test sends a request
+//! to every entry (`crates/gomodel/tests/e2e/admin.rs`).
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

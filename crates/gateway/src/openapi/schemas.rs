@@ -125,14 +125,21 @@ pub fn components() -> Value {
         }, "additionalProperties": true},
         "RecalculatePricing": {"type": "object", "required": ["confirm"], "properties": {
             "confirm": {"type": "string", "enum": ["recalculate"]},
-            "start_date": {"type": "string"}, "end_date": {"type": "string"},
+            "days": {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 3660}, {"type": "string"}]},
+            "start_date": {"type": "string", "description": "YYYY-MM-DD"},
+            "end_date": {"type": "string", "description": "YYYY-MM-DD"},
             "provider": {"type": "string"}, "model": {"type": "string"}, "user_path": {"type": "string"}
         }, "additionalProperties": true},
-        "PricingOverride": {"type": "object", "required": ["selector"], "properties": {
-            "selector": {"type": "string"},
-            "input_per_mtok": {"type": "number"}, "output_per_mtok": {"type": "number"},
-            "cached_input_per_mtok": {"type": "number"}, "cache_write_per_mtok": {"type": "number"},
-            "reasoning_output_per_mtok": {"type": "number"}
+        "PricingOverride": {"type": "object", "required": ["selector", "pricing"], "properties": {
+            "selector": {"type": "string", "description": "/, provider/, model or provider/model"},
+            "pricing": {"type": "object", "minProperties": 1,
+                "description": "USD per million tokens; fields left out come from the catalog",
+                "properties": {
+                    "input": {"type": "number", "minimum": 0}, "output": {"type": "number", "minimum": 0},
+                    "cached_input": {"type": "number", "minimum": 0}, "cache_write": {"type": "number", "minimum": 0},
+                    "reasoning": {"type": "number", "minimum": 0},
+                    "batch_input": {"type": "number", "minimum": 0}, "batch_output": {"type": "number", "minimum": 0}
+                }, "additionalProperties": false}
         }, "additionalProperties": true},
         "DashboardConfig": {"type": "object", "additionalProperties": true},
         "ProvidersStatus": {"type": "object", "properties": {

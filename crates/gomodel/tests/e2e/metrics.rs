@@ -461,6 +461,67 @@ async fn scrape_counts_exactly_the_requests_sent() {
     }
 }
 
+/// A model the provider lists but no catalog prices: its requests, and only those, count as
+/// unpriced, and no cost series appears for it (never $0).
+#[tokio::test]
+async fn unpriced_model_requests_are_counted_as_unpriced() {
+    const UNPRICED: &str = "davinci-002";
+    let fake = fake().await;
+    let mut env = openai_env(&fake);
+    env.push(("METRICS_ENABLED".into(), "true".into()));
+    let gateway = TestGateway::start(&as_refs(&env)).await;
+    let unpriced_selector = format!("openai/{UNPRICED}");
+    for model in [
+        unpriced_selector.as_str(),
+        unpriced_selector.as_str(),
+        "openai/gpt-4o-mini",
+    ] {
+        let response = gateway.chat(model).await;
+        assert_eq!(response.status(), 200, "{model}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body["usage"]["total_tokens"].as_u64().unwrap() > 0);
+    }
+    // The premise: listed (so labelled by its id, not `other`) and without a price.
+    let models: Value = gateway
+        .get("/admin/api/v1/models")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed = models["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["model"] == UNPRICED)
+        .unwrap_or_else(|| panic!("{UNPRICED} is not listed"));
+    assert!(listed["pricing"].is_null(), "{listed}");
+    let unpriced = "gomodel_unpriced_requests_total";
+    let labels = [("provider", "openai"), ("model", UNPRICED)];
+    let scraped = scrape_when(&gateway, "/metrics", |s| s.value(unpriced, &labels) >= 2.0).await;
+    assert_eq!(scraped.value(unpriced, &labels), 2.0);
+    assert_eq!(
+        scraped.sum(unpriced, &[]),
+        2.0,
+        "the priced request is not unpriced"
+    );
+    assert_eq!(scraped.sum("gomodel_cost_usd_total", &labels), 0.0);
+    assert_eq!(
+        scraped
+            .of("gomodel_cost_usd_total")
+            .filter(|s| s.labels.get("model").map(String::as_str) == Some(UNPRICED))
+            .count(),
+        0,
+        "no cost series for an unpriced model"
+    );
+    assert!(
+        scraped.sum(
+            "gomodel_tokens_total",
+            &[("model", UNPRICED), ("type", "input")]
+        ) > 0.0,
+        "its tokens are still counted"
+    );
+}
+
 #[tokio::test]
 async fn endpoint_moves_with_base_path_and_config() {
     let fake = fake().await;

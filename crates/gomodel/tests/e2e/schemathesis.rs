@@ -1,7 +1,9 @@
-//! Schemathesis (PyPI) against the gateway's own `/openapi.json`: property-based requests to
-//! every `/v1` and admin operation; none may answer 5xx. `.ci/run` installs it and sets
-//! `GOMODEL_TEST_SCHEMATHESIS` to its executable; elsewhere the test says loudly that it was
-//! skipped (or fails, when that variable is `required`).
+//! The gateway's own `/openapi.json` checked by two PyPI tools: openapi-spec-validator (the
+//! document is valid OpenAPI 3.1) and schemathesis (property-based requests to every `/v1` and
+//! admin operation; none may answer 5xx). `.ci/run` installs both in its venv and sets
+//! `GOMODEL_TEST_PYTHON` (that venv's Python, which must then have the validator) and
+//! `GOMODEL_TEST_SCHEMATHESIS` (the executable, or `required`); elsewhere a test whose tool is
+//! missing says loudly on stderr that it was skipped.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -22,6 +24,96 @@ fn schemathesis() -> Option<PathBuf> {
         "SKIPPED schemathesis: not installed (pip install schemathesis, or set GOMODEL_TEST_SCHEMATHESIS)"
     );
     None
+}
+
+/// The validator package pinned in `.ci/run`.
+const VALIDATOR: &str = "openapi-spec-validator==0.9.0";
+
+/// A Python that can `import openapi_spec_validator`: `GOMODEL_TEST_PYTHON` when set (it must
+/// have it: CI installs it there), else `python3` when it has it, else `None` after a loud
+/// skip notice.
+fn python_with_validator() -> Option<PathBuf> {
+    let has_validator = |python: &PathBuf| {
+        Command::new(python)
+            .args(["-c", "import openapi_spec_validator"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if let Some(python) = std::env::var_os("GOMODEL_TEST_PYTHON") {
+        let python = PathBuf::from(python);
+        assert!(
+            has_validator(&python),
+            "GOMODEL_TEST_PYTHON={} cannot import openapi_spec_validator: pip install '{VALIDATOR}' there (.ci/run does)",
+            python.display()
+        );
+        return Some(python);
+    }
+    let python = PathBuf::from("python3");
+    if has_validator(&python) {
+        return Some(python);
+    }
+    eprintln!(
+        "SKIPPED openapi-spec-validator: not installed (pip install '{VALIDATOR}', or set GOMODEL_TEST_PYTHON to a Python that has it)"
+    );
+    None
+}
+
+/// The served document, with every optional route on, is valid OpenAPI (3.1 schema and
+/// semantic checks such as unique operation ids and declared path parameters).
+#[tokio::test]
+async fn openapi_document_passes_openapi_spec_validator() {
+    let Some(python) = python_with_validator() else {
+        return;
+    };
+    let fake = fake().await;
+    let mut env = openai_env(&fake);
+    for (k, v) in [
+        ("SWAGGER_ENABLED", "true"),
+        ("METRICS_ENABLED", "true"),
+        ("ADMIN_UI_ENABLED", "true"),
+        ("PASSTHROUGH_ENABLED_PROVIDERS", "openai"),
+        ("BASE_PATH", "/gw"),
+    ] {
+        env.push((k.into(), v.into()));
+    }
+    let gateway = TestGateway::start(&as_refs(&env)).await;
+    let response = gateway
+        .client
+        .get(gateway.url("/gw/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let document = response.bytes().await.unwrap();
+    let output = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = Command::new(python)
+            .args([
+                "-c",
+                "import json, sys\n\
+                 from openapi_spec_validator import validate\n\
+                 from openapi_spec_validator.versions.shortcuts import get_spec_version\n\
+                 spec = json.load(sys.stdin)\n\
+                 validate(spec)\n\
+                 print(get_spec_version(spec))",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&document).unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "openapi-spec-validator rejects /openapi.json:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("3.1"), "validated as {stdout}");
 }
 
 #[tokio::test]

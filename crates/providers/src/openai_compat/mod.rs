@@ -20,7 +20,8 @@ use reqwest::Method;
 
 use crate::google_auth::GoogleAuth;
 use crate::http::classify;
-use crate::provider::{CallContext, ChatReply, JsonReply, RequestAdjustments, UpstreamModel};
+use crate::model_list::{ModelListing, parse_openai_list};
+use crate::provider::{CallContext, ChatReply, JsonReply, RequestAdjustments};
 use crate::response::{MAX_RESPONSE_BYTES, error_from, read_body};
 use crate::settings::GlobalProviderOptions;
 use crate::util::set_model;
@@ -143,11 +144,8 @@ impl OpenAiCompat {
         self.read_json(response).await
     }
 
-    pub(crate) async fn list_models(&self) -> Result<Vec<UpstreamModel>, ProviderError> {
-        #[derive(serde::Deserialize)]
-        struct ModelList {
-            data: Vec<UpstreamModel>,
-        }
+    /// The provider's `/models`, with the limits its entries state ([`crate::model_list`]).
+    pub(crate) async fn list_models(&self) -> Result<ModelListing, ProviderError> {
         let ctx = CallContext {
             request_id: "",
             stream: false,
@@ -158,8 +156,7 @@ impl OpenAiCompat {
             .send(Method::GET, url, None, ctx, RequestAdjustments::default())
             .await?;
         let body = self.read_body(response, MAX_RESPONSE_BYTES).await?;
-        serde_json::from_slice::<ModelList>(&body)
-            .map(|list| list.data)
+        parse_openai_list(&body)
             .map_err(|err| self.invalid(format!("model list is not an OpenAI model list: {err}")))
     }
 

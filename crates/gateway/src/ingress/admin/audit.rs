@@ -1,7 +1,7 @@
 //! `/admin/api/v1/audit/log` and `/admin/api/v1/audit/conversation`.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use gomodel_store::AuditFilter;
 use http::HeaderMap;
 use serde::Deserialize;
@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::range::{DateRange, RangeQuery};
 use super::usage::{page, store};
-use super::{bad_param, store_error};
+use super::{AdminQuery, bad_param, store_error};
 use crate::app::AppState;
 use crate::error::GatewayError;
 
@@ -34,7 +34,7 @@ pub struct AuditQuery {
 pub async fn log(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<AuditQuery>,
+    AdminQuery(query): AdminQuery<AuditQuery>,
 ) -> Result<Json<Value>, GatewayError> {
     let range = DateRange::resolve(&query.range, &headers)?;
     let non_empty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
@@ -82,7 +82,7 @@ pub struct ConversationQuery {
 
 pub async fn conversation(
     State(state): State<AppState>,
-    Query(query): Query<ConversationQuery>,
+    AdminQuery(query): AdminQuery<ConversationQuery>,
 ) -> Result<Json<Value>, GatewayError> {
     let Some(log_id) = query.log_id.filter(|s| !s.is_empty()) else {
         return Err(bad_param("log_id", "log_id is required"));

@@ -15,15 +15,13 @@
 //! Every response carries a strict Content-Security-Policy: same-origin scripts, styles,
 //! images and API calls only, no inline script or style, no fonts, no framing.
 
-use axum::Router;
 use axum::extract::{Path, RawQuery};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use bytes::Bytes;
 use http::StatusCode;
 use http::header::{self, HeaderMap, HeaderValue};
 
-use crate::app::AppState;
+use crate::app::served::RecordedRouter;
 use crate::config::Config;
 use crate::error::GatewayError;
 
@@ -114,20 +112,21 @@ const fn version(assets: &[Asset]) -> u64 {
 }
 
 /// The dashboard routes, to be mounted (under `BASE_PATH`) when `ADMIN_UI_ENABLED` is on.
-pub fn routes(config: &Config) -> Router<AppState> {
+pub fn routes(config: &Config) -> RecordedRouter {
     let page = Bytes::from(render_index(
         &config.server.base_path,
         config.server.master_key.is_some(),
     ));
-    let index = get(move || {
+    let index = move || {
         let page = page.clone();
         async move { index_response(page) }
-    });
-    Router::new()
-        .route("/admin/dashboard", index.clone())
-        .route("/admin/dashboard/", index.clone())
-        .route("/admin/dashboard/{*rest}", index)
-        .route("/admin/static/{*path}", get(static_file))
+    };
+    // The page is the documented route; the other two serve it again for deep links.
+    RecordedRouter::new()
+        .get("/admin/dashboard", index.clone())
+        .file("/admin/dashboard/", index.clone())
+        .file("/admin/dashboard/{*rest}", index)
+        .file("/admin/static/{*path}", static_file)
 }
 
 /// The page with the base path (HTML-escaped), the auth mode and the asset version filled in.

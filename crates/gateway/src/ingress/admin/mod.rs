@@ -3,10 +3,12 @@
 //!
 //! Always protected: with `GOMODEL_MASTER_KEY` set it requires the key; without one only
 //! loopback clients may use it (GoModel left it open, limitation L4). Bad parameters get a 400
-//! naming the parameter. Disabled entirely with `ADMIN_ENDPOINTS_ENABLED=false`.
+//! naming the parameter, malformed query strings and JSON bodies included ([`AdminQuery`],
+//! [`AdminJson`]). Disabled entirely with `ADMIN_ENDPOINTS_ENABLED=false`.
 
 pub mod audit;
 pub mod dashboard;
+mod extract;
 pub mod models;
 pub mod pricing;
 pub mod providers;
@@ -15,6 +17,7 @@ pub mod runtime;
 pub mod storage;
 pub mod usage;
 
+pub use extract::{AdminJson, AdminQuery};
 pub use range::{DateRange, RangeQuery};
 
 use crate::error::GatewayError;

@@ -1,5 +1,12 @@
-//! `GET /models?category=` (every model the gateway serves, with provider, category and
-//! price) and `GET /models/categories` (counts per category, in display order).
+//! `GET /models?category=` (every model the gateway serves, with provider, category, limits
+//! and price) and `GET /models/categories` (counts per category, in display order).
+//!
+//! Limits (`context_window`, `max_output_tokens`) come from the provider's own model list where
+//! it states them (OpenRouter, Groq, vLLM), else from the `MODEL_LIST_URL` registry, field by
+//! field; `null` when neither says. `access` is GoModel's block as far as it means something
+//! here: every served model is enabled for every caller (this gateway has no model-access
+//! overrides, so GoModel's `user_paths` and `override` have nothing to report and are left
+//! out), and `selector` is the `provider/model` a request names it by.
 //!
 //! Categories come from the model id, as GoModel's heuristics do where no metadata says
 //! otherwise: embedding (`embed`, `bge`, `e5-`, `gte-`, `minilm`), image (`image`, `imagen`,
@@ -7,11 +14,11 @@
 //! (`rerank`, `moderation`, `guard`), else text generation.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::bad_param;
+use super::{AdminQuery, bad_param};
 use crate::app::AppState;
 use crate::error::GatewayError;
 
@@ -35,9 +42,8 @@ pub struct ModelsQuery {
 
 pub async fn list(
     State(state): State<AppState>,
-    query: Result<Query<ModelsQuery>, axum::extract::rejection::QueryRejection>,
+    AdminQuery(query): AdminQuery<ModelsQuery>,
 ) -> Result<Json<Value>, GatewayError> {
-    let Query(query) = query.map_err(|err| bad_param("query", err.body_text()))?;
     let category = query.category.unwrap_or_else(|| "all".to_owned());
     if !CATEGORIES.contains(&category.as_str()) {
         return Err(bad_param(
@@ -75,12 +81,20 @@ pub async fn categories(State(state): State<AppState>) -> Json<Value> {
 fn entries(state: &AppState) -> Vec<Value> {
     let catalog = state.inventory().snapshot();
     let pricing = state.pricing();
+    let registry_limits = state.price_sources().limits();
     catalog
         .providers()
         .iter()
         .flat_map(|list| {
             let pricing = &pricing;
+            let registry_limits = &registry_limits;
             list.models.iter().map(move |model| {
+                let listed = list.limits.get(&model.id).copied().unwrap_or_default();
+                let limits = match registry_limits.get(&list.provider_type, &model.id) {
+                    Some(registry) => listed.or(registry),
+                    None => listed,
+                };
+                let selector = format!("{}/{}", list.provider, model.id);
                 let price = pricing
                     .price_for(&list.provider, &list.provider_type, &model.id)
                     .map(|(price, source)| {
@@ -96,18 +110,22 @@ fn entries(state: &AppState) -> Vec<Value> {
                         })
                     });
                 json!({
-                    "id": format!("{}/{}", list.provider, model.id),
+                    "id": selector,
                     "model": model.id,
                     "provider_name": list.provider,
                     "provider_type": list.provider_type,
-                    "selector": format!("{}/{}", list.provider, model.id),
+                    "selector": selector,
                     "category": category_of(&model.id),
                     "owned_by": model.owned_by,
                     "source": list.source,
-                    "context_window": null,
-                    "max_output_tokens": null,
+                    "context_window": limits.context_window,
+                    "max_output_tokens": limits.max_output_tokens,
                     "pricing": price,
-                    "access": {"default_enabled": true, "effective_enabled": true},
+                    "access": {
+                        "selector": selector,
+                        "default_enabled": true,
+                        "effective_enabled": true,
+                    },
                 })
             })
         })

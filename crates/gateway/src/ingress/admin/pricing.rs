@@ -6,7 +6,7 @@
 //! confirmation word `recalculate`.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use gomodel_protocol::Usage;
 use gomodel_store::{CostUpdate, PricingOverrideRow, UsageFilter};
 use http::HeaderMap;
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::range::{DateRange, RangeQuery};
 use super::usage::store;
-use super::{bad_param, store_error};
+use super::{AdminJson, AdminQuery, bad_param, store_error};
 use crate::app::AppState;
 use crate::error::GatewayError;
 use crate::observe::pricing::{ModelPrice, PricingOverride, validate_selector};
@@ -40,26 +40,31 @@ pub struct PutOverride {
 
 pub async fn put(
     State(state): State<AppState>,
-    body: Result<Json<PutOverride>, axum::extract::rejection::JsonRejection>,
+    AdminJson(body): AdminJson<PutOverride>,
 ) -> Result<Json<Value>, GatewayError> {
-    let Json(body) = body.map_err(|err| {
-        GatewayError::invalid_request(
-            "invalid_json",
-            format!("invalid pricing override: {}", err.body_text()),
-        )
-    })?;
     validate_selector(&body.selector).map_err(|err| bad_param("selector", err.to_string()))?;
+    let p = &body.pricing;
     let prices = [
-        body.pricing.input,
-        body.pricing.output,
-        body.pricing.cached_input,
-        body.pricing.cache_write,
-        body.pricing.reasoning,
+        p.input,
+        p.output,
+        p.cached_input,
+        p.cache_write,
+        p.reasoning,
+        p.batch_input,
+        p.batch_output,
     ];
     if prices.iter().flatten().any(|p| !p.is_finite() || *p < 0.0) {
         return Err(bad_param(
             "pricing",
             "prices must be finite and not negative (USD per million tokens)",
+        ));
+    }
+    // serde skips unknown keys, so a misspelt field would store an override that changes
+    // nothing.
+    if prices.iter().all(Option::is_none) {
+        return Err(bad_param(
+            "pricing",
+            "pricing sets no price: give any of input, output, cached_input, cache_write, reasoning, batch_input, batch_output (USD per million tokens)",
         ));
     }
     let row = PricingOverrideRow {
@@ -84,7 +89,7 @@ pub struct SelectorQuery {
 
 pub async fn delete(
     State(state): State<AppState>,
-    Query(query): Query<SelectorQuery>,
+    AdminQuery(query): AdminQuery<SelectorQuery>,
 ) -> Result<Json<Value>, GatewayError> {
     let Some(selector) = query.selector.filter(|s| !s.is_empty()) else {
         return Err(bad_param(
@@ -112,8 +117,11 @@ pub async fn delete(
 #[derive(Debug, Default, Deserialize)]
 pub struct Recalculate {
     pub confirm: Option<String>,
-    #[serde(flatten)]
-    pub range: RangeQuery,
+    /// `days` as a JSON number or string (the query routes get it as a string).
+    #[serde(default, deserialize_with = "number_or_string")]
+    pub days: Option<String>,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
     pub provider: Option<String>,
     pub model: Option<String>,
     pub user_path: Option<String>,
@@ -122,21 +130,20 @@ pub struct Recalculate {
 pub async fn recalculate(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Json<Recalculate>, axum::extract::rejection::JsonRejection>,
+    AdminJson(body): AdminJson<Recalculate>,
 ) -> Result<Json<Value>, GatewayError> {
-    let Json(body) = body.map_err(|err| {
-        GatewayError::invalid_request(
-            "invalid_json",
-            format!("invalid request: {}", err.body_text()),
-        )
-    })?;
     if body.confirm.as_deref() != Some("recalculate") {
         return Err(bad_param(
             "confirm",
             "send {\"confirm\": \"recalculate\"} to re-price stored usage",
         ));
     }
-    let range = DateRange::resolve(&body.range, &headers)?;
+    let range = RangeQuery {
+        days: body.days,
+        start_date: body.start_date,
+        end_date: body.end_date,
+    };
+    let range = DateRange::resolve(&range, &headers)?;
     let filter = UsageFilter {
         from_us: Some(range.from_us),
         to_us: Some(range.to_us),
@@ -191,6 +198,23 @@ pub async fn recalculate(
             .map_err(store_error)?;
     }
     Ok(Json(json!({"status": "ok", "updated": updated})))
+}
+
+fn number_or_string<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Days {
+        Number(i64),
+        Text(String),
+    }
+    Ok(
+        Option::<Days>::deserialize(deserializer)?.map(|days| match days {
+            Days::Number(n) => n.to_string(),
+            Days::Text(text) => text,
+        }),
+    )
 }
 
 fn now_us() -> i64 {

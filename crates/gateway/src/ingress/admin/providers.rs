@@ -167,6 +167,7 @@ mod tests {
                     owned_by: None,
                 })
                 .collect(),
+            limits: Default::default(),
             last_error: error.map(str::to_owned),
             fetched_at: Some(1),
             last_success_at: None,

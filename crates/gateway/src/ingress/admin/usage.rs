@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use gomodel_store::{Store, UsageFilter};
 use http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::range::{DateRange, RangeQuery, bucket_key};
-use super::{bad_param, no_storage, store_error};
+use super::{AdminQuery, bad_param, no_storage, store_error};
 use crate::app::AppState;
 use crate::error::GatewayError;
 use crate::pipeline::user_path;
@@ -40,9 +40,12 @@ fn filter(
 ) -> Result<(UsageFilter, DateRange), GatewayError> {
     let range = DateRange::resolve(&query.range, headers)?;
     let user_path = match query.user_path.as_deref().filter(|p| !p.is_empty()) {
-        Some(path) => {
-            Some(user_path::normalize(path).map_err(|e| bad_param("user_path", e.message))?)
-        }
+        Some(path) => Some(user_path::normalize(path).map_err(|_| {
+            bad_param(
+                "user_path",
+                format!("invalid user_path {path:?}: segments may not be '.', '..' or contain ':'"),
+            )
+        })?),
         None => None,
     };
     let non_empty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
@@ -83,7 +86,7 @@ pub(super) fn page(
 pub async fn summary(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<UsageQuery>,
+    AdminQuery(query): AdminQuery<UsageQuery>,
 ) -> Result<Json<Value>, GatewayError> {
     let (filter, _) = filter(&query, &headers)?;
     let s = store(&state)?
@@ -108,7 +111,7 @@ pub async fn summary(
 pub async fn daily(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<UsageQuery>,
+    AdminQuery(query): AdminQuery<UsageQuery>,
 ) -> Result<Json<Value>, GatewayError> {
     let interval = query.interval.as_deref().unwrap_or("daily");
     if !matches!(interval, "daily" | "weekly" | "monthly" | "yearly") {
@@ -159,7 +162,7 @@ pub async fn daily(
 pub async fn models(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<UsageQuery>,
+    AdminQuery(query): AdminQuery<UsageQuery>,
 ) -> Result<Json<Value>, GatewayError> {
     let (filter, _) = filter(&query, &headers)?;
     let rows = store(&state)?
@@ -183,7 +186,7 @@ pub async fn models(
 pub async fn user_paths(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<UsageQuery>,
+    AdminQuery(query): AdminQuery<UsageQuery>,
 ) -> Result<Json<Value>, GatewayError> {
     let (filter, _) = filter(&query, &headers)?;
     let rows = store(&state)?
@@ -196,7 +199,7 @@ pub async fn user_paths(
 pub async fn log(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<UsageQuery>,
+    AdminQuery(query): AdminQuery<UsageQuery>,
 ) -> Result<Json<Value>, GatewayError> {
     let (filter, _) = filter(&query, &headers)?;
     let (limit, offset) = page(query.limit.as_deref(), query.offset.as_deref())?;

@@ -1,23 +1,22 @@
 //! `GET {METRICS_ENDPOINT}`: the scrape, without authentication (as in GoModel; the config
 //! refuses paths under the authenticated prefixes). The route exists only when metrics are on.
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use http::HeaderValue;
 use http::header::CONTENT_TYPE;
 
 use super::text;
 use crate::app::AppState;
+use crate::app::served::RecordedRouter;
 use crate::config::Config;
 use crate::error::GatewayError;
 
 /// The metrics route when `METRICS_ENABLED`, else no route at all (a 404).
-pub fn routes(config: &Config) -> Router<AppState> {
-    let router = Router::new();
+pub fn routes(config: &Config) -> RecordedRouter {
+    let router = RecordedRouter::new();
     if config.metrics.enabled {
-        router.route(&config.metrics.endpoint, get(scrape))
+        router.get(&config.metrics.endpoint, scrape)
     } else {
         router
     }

@@ -43,6 +43,7 @@ fn catalog() -> ModelCatalog {
                 owned_by: None,
             })
             .collect(),
+        limits: Default::default(),
         last_error: None,
         fetched_at: None,
         last_success_at: None,
@@ -170,6 +171,7 @@ fn allowlist_mode_rejects_models_outside_a_configured_list() {
             created: None,
             owned_by: None,
         }],
+        limits: Default::default(),
         last_error: None,
         fetched_at: None,
         last_success_at: None,
