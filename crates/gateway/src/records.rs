@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use crate::app::Records;
 use crate::config::{Config, StorageConfig};
 use crate::observe::audit::AuditRecorder;
+use crate::observe::audit::secrets::configured_secrets;
 use crate::observe::price_sources::{PriceSources, refresh_from_url};
 use crate::observe::pricing::{Pricing, PricingOverride};
 use crate::observe::usage::UsageRecorder;
@@ -116,7 +117,8 @@ pub async fn start(config: &Config) -> Result<(Records, Vec<JoinHandle<()>>), St
         background.push(task);
         Some(Arc::new(AuditRecorder::new(
             writer,
-            secrets(config),
+            configured_secrets(config),
+            config.server.master_key.clone(),
             records_config.audit_log_bodies,
             records_config.audit_log_headers,
         )))
@@ -139,20 +141,6 @@ pub async fn start(config: &Config) -> Result<(Records, Vec<JoinHandle<()>>), St
         },
         background,
     ))
-}
-
-/// Every credential the gateway holds: scrubbed from anything the audit log stores.
-fn secrets(config: &Config) -> Vec<String> {
-    let mut secrets: Vec<String> = config
-        .providers
-        .iter()
-        .map(|p| p.api_key.expose().to_owned())
-        .filter(|k| !k.is_empty())
-        .collect();
-    if let Some(key) = &config.server.master_key {
-        secrets.push(key.expose().to_owned());
-    }
-    secrets
 }
 
 /// Deletes rows older than the retention periods, hourly (0 days keeps them forever).

@@ -3,23 +3,28 @@
 //! A conversation is a chain of requests linked by `previous_response_id`: entry B continues
 //! entry A when `B.previous_response_id = A.response_id`. Both columns are indexed, so walking a
 //! thread is one indexed lookup per hop.
+//!
+//! The log and the conversation attach each entry's token usage ([`RequestUsageSummary`]) from
+//! the usage rows of the same request. Both rows of a request carry its start time as `ts_us`,
+//! so the lookup is one `ts_us IN (...)` on the usage time index per page, not a scan by the
+//! (unindexed) request id.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::error::Result;
 use crate::exec::RowGet;
 use crate::filter::{AuditFilter, Where};
-use crate::records::{AuditRow, Page};
+use crate::records::{AuditRow, Page, RequestUsageSummary};
 use crate::sql::{Arg, Sql};
 use crate::store::Store;
 use crate::usage::count_from_row;
 
 const AUDIT_COLUMNS: &str = "id, request_id, ts_us, duration_ms, requested_model, \
     resolved_model, provider_type, provider_name, status_code, method, path, user_path, stream, \
-    client_ip, error_type, response_id, previous_response_id, data";
+    client_ip, error_type, response_id, previous_response_id, auth_method, data";
 
 /// The values of [`AUDIT_COLUMNS`], in order.
-fn audit_values(r: &AuditRow) -> [Arg; 18] {
+fn audit_values(r: &AuditRow) -> [Arg; 19] {
     [
         r.id.as_str().into(),
         r.request_id.as_str().into(),
@@ -38,6 +43,7 @@ fn audit_values(r: &AuditRow) -> [Arg; 18] {
         (&r.error_type).into(),
         (&r.response_id).into(),
         (&r.previous_response_id).into(),
+        (&r.auth_method).into(),
         (&r.data).into(),
     ]
 }
@@ -61,8 +67,57 @@ fn audit_from_row(r: &dyn RowGet) -> sqlx::Result<AuditRow> {
         error_type: r.opt_text("error_type")?,
         response_id: r.opt_text("response_id")?,
         previous_response_id: r.opt_text("previous_response_id")?,
+        auth_method: r.opt_text("auth_method")?,
         data: r.json("data")?,
+        usage: None,
     })
+}
+
+/// The token counts of one usage row, keyed by its request.
+struct UsageTokens {
+    ts_us: i64,
+    request_id: String,
+    input: i64,
+    output: i64,
+    total: i64,
+    cached: i64,
+    cache_write: i64,
+}
+
+fn usage_tokens_from_row(r: &dyn RowGet) -> sqlx::Result<UsageTokens> {
+    Ok(UsageTokens {
+        ts_us: r.int("ts_us")?,
+        request_id: r.text("request_id")?,
+        input: r.int("input_tokens")?,
+        output: r.int("output_tokens")?,
+        total: r.int("total_tokens")?,
+        cached: r.int("cached_input_tokens")?,
+        cache_write: r.int("cache_write_tokens")?,
+    })
+}
+
+impl RequestUsageSummary {
+    fn add(&mut self, row: &UsageTokens) {
+        self.entries += 1;
+        self.input_tokens += row.input;
+        self.output_tokens += row.output;
+        self.total_tokens += row.total;
+        self.cached_input_tokens += row.cached;
+        self.cache_write_input_tokens += row.cache_write;
+    }
+
+    /// Fills in the derived fields once every row is added.
+    fn finish(mut self) -> Self {
+        self.uncached_input_tokens =
+            (self.input_tokens - self.cached_input_tokens - self.cache_write_input_tokens).max(0);
+        self.cached_input_ratio = if self.input_tokens > 0 {
+            self.cached_input_tokens as f64 / self.input_tokens as f64
+        } else {
+            0.0
+        };
+        self.estimated_cached_characters = self.cached_input_tokens.saturating_mul(4);
+        self
+    }
 }
 
 impl Store {
@@ -90,8 +145,44 @@ impl Store {
             .bind(i64::from(limit))
             .push(" OFFSET ")
             .bind(i64::from(offset));
-        let items = self.fetch_all(page, audit_from_row).await?;
+        let mut items = self.fetch_all(page, audit_from_row).await?;
+        self.attach_usage(&mut items).await?;
         Ok(Page { items, total })
+    }
+
+    /// Sets each entry's `usage` from the usage rows of its request (see the module docs).
+    async fn attach_usage(&self, entries: &mut [AuditRow]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut times: Vec<i64> = entries.iter().map(|e| e.ts_us).collect();
+        times.sort_unstable();
+        times.dedup();
+        let mut sql = Sql::new(
+            self.dialect(),
+            "SELECT ts_us, request_id, input_tokens, output_tokens, total_tokens, \
+             cached_input_tokens, cache_write_tokens FROM usage WHERE ts_us IN (",
+        );
+        for (i, ts) in times.into_iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(ts);
+        }
+        sql.push(")");
+        let rows = self.fetch_all(sql, usage_tokens_from_row).await?;
+        let mut sums: HashMap<(i64, &str), RequestUsageSummary> = HashMap::new();
+        for row in &rows {
+            sums.entry((row.ts_us, row.request_id.as_str()))
+                .or_default()
+                .add(row);
+        }
+        for entry in entries {
+            entry.usage = sums
+                .remove(&(entry.ts_us, entry.request_id.as_str()))
+                .map(RequestUsageSummary::finish);
+        }
+        Ok(())
     }
 
     /// One audit entry by id.
@@ -152,6 +243,7 @@ impl Store {
 
         thread.truncate(limit);
         thread.sort_by(|a, b| a.ts_us.cmp(&b.ts_us).then_with(|| a.id.cmp(&b.id)));
+        self.attach_usage(&mut thread).await?;
         Ok(thread)
     }
 

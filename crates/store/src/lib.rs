@@ -31,7 +31,9 @@ mod usage;
 
 pub use error::{Result, StoreError};
 pub use filter::{AuditFilter, UsageFilter};
-pub use records::{AuditRow, CostUpdate, Page, PricingOverrideRow, RawJson, UsageRow};
-pub use redact::redact_url;
+pub use records::{
+    AuditRow, CostUpdate, Page, PricingOverrideRow, RawJson, RequestUsageSummary, UsageRow,
+};
+pub use redact::{redact_url, url_passwords};
 pub use reports::{ModelUsage, UsageBucket, UsageSummary, UserPathUsage};
 pub use store::{Store, StoreConfig};

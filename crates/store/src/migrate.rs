@@ -38,6 +38,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "usage rollups",
         include_str!("../migrations/sqlite/0003_usage_rollup.sql"),
     ),
+    (
+        4,
+        "audit auth method",
+        include_str!("../migrations/sqlite/0004_audit_auth_method.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` for PostgreSQL, in order.
@@ -56,6 +61,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "usage rollups",
         include_str!("../migrations/postgres/0003_usage_rollup.sql"),
+    ),
+    (
+        4,
+        "audit auth method",
+        include_str!("../migrations/postgres/0004_audit_auth_method.sql"),
     ),
 ];
 

@@ -137,8 +137,35 @@ pub struct AuditRow {
     pub response_id: Option<String>,
     /// The `previous_response_id` the request continued from, if any.
     pub previous_response_id: Option<String>,
+    /// How the request authenticated: `master_key`, or `no_key` when the gateway runs without
+    /// one; `None` when it did not (a 401).
+    pub auth_method: Option<String>,
     /// Headers, bodies and anything else captured, as one JSON document.
     pub data: Value,
+    /// Not a column: the request's token usage, attached by the audit log and conversation
+    /// reads from the usage rows of the same request (`None` on insert, and when the request
+    /// has no usage row).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<RequestUsageSummary>,
+}
+
+/// What the usage rows of one request add up to, shown with its audit entry (reference §1.6:
+/// cached, uncached and cache-write input tokens, the cached ratio, and an estimate of the
+/// cached characters at ~4 characters per token). `input_tokens` counts every prompt token,
+/// cache reads and writes included, as the usage rows do for every provider.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RequestUsageSummary {
+    /// Usage rows of the request (one per upstream call).
+    pub entries: i64,
+    pub input_tokens: i64,
+    pub uncached_input_tokens: i64,
+    pub cached_input_tokens: i64,
+    pub cache_write_input_tokens: i64,
+    pub output_tokens: i64,
+    pub total_tokens: i64,
+    /// `cached_input_tokens / input_tokens`, 0 without input tokens.
+    pub cached_input_ratio: f64,
+    pub estimated_cached_characters: i64,
 }
 
 /// A stored price override for a model selector (table `model_pricing_overrides`).

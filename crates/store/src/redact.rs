@@ -13,6 +13,15 @@ pub fn redact_url(url: &str) -> String {
     mask_password_params(&masked)
 }
 
+/// The passwords a database URL carries (the user-info's and any `password=` parameter), for
+/// callers that keep secrets out of what they store (the gateway's audit log).
+pub fn url_passwords(url: &str) -> Vec<String> {
+    passwords_in(url)
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
 /// Replaces every occurrence of the URL's password in `message` (sqlx errors should never echo
 /// it, but an error text is not worth a leaked credential).
 pub(crate) fn scrub(message: &str, url: &str) -> String {

@@ -6,6 +6,10 @@
 //! body and the answer stream byte for byte, SSE and binary alike; the upstream status, headers
 //! and error bodies are preserved (GoModel re-wrapped errors); only hop-by-hop headers and
 //! credentials are touched.
+//!
+//! An audited answer is copied (up to the audit cap) as it streams to the client, never held
+//! back: the audit row rebuilds an event stream into one message and keeps other bodies as
+//! they are (encoded ones, gzip or br, in base64: the gateway links no decoder).
 
 use std::sync::Arc;
 
@@ -21,7 +25,9 @@ use http_body_util::BodyExt;
 use crate::app::AppState;
 use crate::error::GatewayError;
 use crate::observe::RequestRecord;
+use crate::observe::audit::StreamKind;
 use crate::observe::metrics::upstream_call;
+use crate::observe::response_id::top_level_id;
 
 pub async fn passthrough(
     State(state): State<AppState>,
@@ -112,6 +118,23 @@ pub async fn passthrough(
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("json"));
+    if record.is_audited() {
+        let encoding = upstream
+            .headers()
+            .get(http::header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("identity"))
+            .map(str::to_owned);
+        record.capture(|c| {
+            c.stream_kind = if is_sse {
+                StreamKind::Events
+            } else {
+                StreamKind::Body
+            };
+            c.content_encoding = encoding;
+        });
+    }
     let mut tap = UsageTap::new(Arc::clone(&record), is_sse, is_json && status.is_success());
     let stream = upstream.bytes_stream().map(move |chunk| {
         if let Ok(bytes) = &chunk {
@@ -176,17 +199,21 @@ async fn upstream_body(
     }
 }
 
-/// Reads usage out of passthrough answers without holding them up: bytes are forwarded as they
-/// come; SSE events are inspected as they complete (OpenAI chunks with `usage`, Anthropic
-/// `message_start` / `message_delta`), and JSON bodies (up to 1 MiB) are parsed when complete.
+/// Reads usage and the answer's id out of passthrough answers without holding them up: bytes
+/// are forwarded as they come (and copied for the audit row when it is on); SSE events are
+/// inspected as they complete (OpenAI chunks with `id` and `usage`, Anthropic `message_start`
+/// / `message_delta`), and JSON bodies (up to 1 MiB) are parsed when complete.
 struct UsageTap {
     record: Arc<RequestRecord>,
     sse: bool,
     json: bool,
+    audited: bool,
     splitter: gomodel_protocol::sse::EventSplitter,
     body: Vec<u8>,
     anthropic: gomodel_protocol::anthropic::wire::Usage,
     marked: bool,
+    /// The answer's id has been looked for (in the first event).
+    id_checked: bool,
 }
 
 const JSON_TAP_CAP: usize = 1024 * 1024;
@@ -194,6 +221,7 @@ const JSON_TAP_CAP: usize = 1024 * 1024;
 impl UsageTap {
     fn new(record: Arc<RequestRecord>, sse: bool, json: bool) -> Self {
         Self {
+            audited: record.is_audited(),
             record,
             sse,
             json,
@@ -201,6 +229,7 @@ impl UsageTap {
             body: Vec::new(),
             anthropic: Default::default(),
             marked: false,
+            id_checked: false,
         }
     }
 
@@ -211,6 +240,9 @@ impl UsageTap {
             if self.sse {
                 self.record.update(|r| r.stream = true);
             }
+        }
+        if self.audited {
+            self.record.capture(|c| c.push_stream(chunk));
         }
         if self.sse {
             self.splitter.push(chunk);
@@ -228,6 +260,11 @@ impl UsageTap {
             return;
         };
         let data = data.trim_ascii();
+        if !self.id_checked && data.starts_with(b"{") {
+            // OpenAI chunks carry it at the top; Anthropic's is in message_start, read below.
+            self.id_checked = true;
+            self.record.set_response_id(top_level_id(data));
+        }
         if let Some(usage) = gomodel_protocol::openai::inspect_data(data).usage {
             self.record_usage(usage);
             return;
@@ -236,7 +273,10 @@ impl UsageTap {
             return;
         }
         match serde_json::from_slice::<StreamEvent>(data) {
-            Ok(StreamEvent::MessageStart { message }) => self.anthropic = message.usage,
+            Ok(StreamEvent::MessageStart { message }) => {
+                self.record.set_response_id(Some(message.id));
+                self.anthropic = message.usage;
+            }
             Ok(StreamEvent::MessageDelta {
                 usage: Some(usage), ..
             }) => {
@@ -258,6 +298,7 @@ impl UsageTap {
 impl Drop for UsageTap {
     fn drop(&mut self) {
         if self.json && !self.body.is_empty() {
+            self.record.set_response_id(top_level_id(&self.body));
             if let Ok(Some(usage)) = gomodel_protocol::openai::extract_usage(&self.body) {
                 self.record_usage(usage);
             } else if let Some(usage) = anthropic_body_usage(&self.body) {

@@ -62,7 +62,7 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         }
         .with_metrics(metrics),
     );
-    if audited {
+    if let Some(recorder) = audit.as_ref().filter(|_| audited) {
         let headers = request.headers();
         let client_ip = request
             .extensions()
@@ -70,6 +70,8 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
             .map(|info| info.0.ip().to_string());
         record.capture(|c| {
             c.client_ip = client_ip;
+            c.auth_method = recorder.auth_method(headers);
+            c.skip_bodies = !recorder.log_bodies();
             c.user_agent = headers
                 .get(http::header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
@@ -110,7 +112,6 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
     }
     let fault = error_facts.map(|facts| facts.fault);
     let status = response.status();
-    record.capture(|c| c.response_headers = super::audit::header_pairs(response.headers()));
     let (parts, body) = response.into_parts();
     let base = &state.config().server.base_path;
     let endpoint = if base == "/" {
@@ -118,6 +119,19 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
     } else {
         path.strip_prefix(base.as_str()).unwrap_or(&path).to_owned()
     };
+    // Model handlers capture their own answers (parsed, or reassembled from a stream); the
+    // body is copied here for what they do not: the gateway's error answers and, with
+    // LOGGING_ONLY_MODEL_INTERACTIONS=false, the other routes (not the admin API, whose
+    // answers are the gateway's own records, an audit log page among them).
+    let tee = audited
+        && (fault.is_some()
+            || !(super::audit::is_model_interaction(&endpoint) || endpoint.starts_with("/admin/")));
+    record.capture(|c| {
+        c.response_headers = super::audit::header_pairs(&parts.headers);
+        if tee {
+            c.stream_kind = super::audit::StreamKind::Body;
+        }
+    });
     let guard = LogOnDrop {
         record,
         method,
@@ -132,13 +146,22 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         audit: if audited { audit } else { None },
         health: Arc::clone(state.provider_health()),
     };
-    Response::from_parts(parts, Body::new(LoggedBody { inner: body, guard }))
+    Response::from_parts(
+        parts,
+        Body::new(LoggedBody {
+            inner: body,
+            guard,
+            tee,
+        }),
+    )
 }
 
 /// Wraps a response body; the guard logs when the body is dropped.
 struct LoggedBody {
     inner: Body,
     guard: LogOnDrop,
+    /// Copy the body into the audit capture as it goes out.
+    tee: bool,
 }
 
 impl http_body::Body for LoggedBody {
@@ -151,6 +174,12 @@ impl http_body::Body for LoggedBody {
     ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if this.tee
+            && let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            this.guard.record.capture(|c| c.push_stream(data));
+        }
         match &polled {
             Poll::Ready(None) => this.guard.finished = true,
             // Metrics time the first byte of every answer (records only do it for streams).

@@ -15,6 +15,7 @@ pub mod provider_health;
 mod record;
 pub mod request_id;
 pub mod request_log;
+pub mod response_id;
 pub mod usage;
 pub mod writer;
 

@@ -41,7 +41,8 @@ pub struct RecordSnapshot {
     pub adjustments: Vec<String>,
     /// `X-GoModel-User-Path`, normalised (`/` when absent).
     pub user_path: String,
-    /// The upstream answer's id, when known.
+    /// The provider's id for its answer (`chatcmpl-…`, `msg_…`), when it sent one: set by the
+    /// chat, Messages and passthrough handlers and the stream relays.
     pub response_id: Option<String>,
 }
 
@@ -135,6 +136,16 @@ impl RequestRecord {
             f.error_code = Some(code.to_owned());
             f.error_message = Some(message.to_owned());
         });
+    }
+
+    /// Records the provider's id for its answer; the first one seen is kept (a stream repeats
+    /// it in every chunk).
+    pub fn set_response_id(&self, id: Option<String>) {
+        if let Some(id) = id.filter(|id| !id.is_empty()) {
+            self.update(|f| {
+                f.response_id.get_or_insert(id);
+            });
+        }
     }
 
     pub fn mark_first_byte(&self) {

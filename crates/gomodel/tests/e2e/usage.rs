@@ -258,6 +258,8 @@ async fn sigterm_mid_load_leaves_exactly_one_row_per_answered_request() {
         .env("OPENAI_BASE_URL", format!("{}/v1", fake.base_url()))
         .env("SQLITE_PATH", db.display().to_string())
         .env("USAGE_BUFFER_SIZE", "20000")
+        .env("LOGGING_ENABLED", "true")
+        .env("LOGGING_BUFFER_SIZE", "20000")
         .env("LOG_LEVEL", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -336,6 +338,29 @@ async fn sigterm_mid_load_leaves_exactly_one_row_per_answered_request() {
             Some(&1),
             "request {id} answered but has {:?} usage rows",
             stored.get(id)
+        );
+    }
+    let mut audited = std::collections::HashMap::new();
+    let mut offset = 0;
+    loop {
+        let page = store
+            .audit_log(&gomodel_store::AuditFilter::default(), 1000, offset)
+            .await
+            .unwrap();
+        if page.items.is_empty() {
+            break;
+        }
+        offset += page.items.len() as u32;
+        for row in page.items {
+            *audited.entry(row.request_id).or_insert(0) += 1;
+        }
+    }
+    for id in &answered {
+        assert_eq!(
+            audited.get(id),
+            Some(&1),
+            "request {id} answered but has {:?} audit rows",
+            audited.get(id)
         );
     }
 }

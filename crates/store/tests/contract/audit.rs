@@ -1,6 +1,6 @@
 //! Audit entries: inserts, the filtered log, single entries, conversations, retention.
 
-use gomodel_store::{AuditFilter, AuditRow, RawJson};
+use gomodel_store::{AuditFilter, AuditRow, RawJson, RequestUsageSummary, UsageRow};
 use serde_json::json;
 
 use crate::fixtures::{HOUR, MINUTE, T0, audit};
@@ -28,6 +28,7 @@ pub async fn audit_insert_round_trips_and_is_idempotent(t: &Target) {
         provider_type: None,
         provider_name: None,
         client_ip: None,
+        auth_method: None,
         method: "GET".into(),
         path: "/v1/models".into(),
         data: json!({}),
@@ -306,4 +307,93 @@ pub async fn nul_characters_never_fail_a_batch(t: &Target) {
     assert!(store.audit_entry("fine").await.unwrap().is_some());
     let page = store.usage_log(&Default::default(), 1, 0).await.unwrap();
     assert_eq!(page.total, 1);
+}
+
+pub async fn entries_carry_the_usage_of_their_request(t: &Target) {
+    let store = t.connect().await;
+    let tokens = |id: &str, request: &str, ts_us: i64| UsageRow {
+        request_id: request.to_owned(),
+        input_tokens: 1000,
+        cached_input_tokens: 600,
+        cache_write_tokens: 100,
+        output_tokens: 50,
+        total_tokens: 1050,
+        ..crate::fixtures::usage(id, ts_us)
+    };
+    store
+        .insert_usage(&[
+            // Two upstream calls for one request (both stamped with the request's start).
+            tokens("u1", "req-both", T0),
+            tokens("u2", "req-both", T0),
+            // Same instant, another request.
+            tokens("u3", "req-someone-else", T0),
+        ])
+        .await
+        .unwrap();
+    store
+        .insert_audit(&[
+            AuditRow {
+                request_id: "req-both".into(),
+                ..audit("both", T0)
+            },
+            audit("none", T0),
+            AuditRow {
+                request_id: "req-both".into(),
+                ..audit("later", T0 + MINUTE)
+            },
+        ])
+        .await
+        .unwrap();
+    let page = store
+        .audit_log(&AuditFilter::default(), 10, 0)
+        .await
+        .unwrap();
+    let usage_of = |id: &str| {
+        page.items
+            .iter()
+            .find(|e| e.id == id)
+            .unwrap()
+            .usage
+            .clone()
+    };
+    assert_eq!(
+        usage_of("both"),
+        Some(RequestUsageSummary {
+            entries: 2,
+            input_tokens: 2000,
+            uncached_input_tokens: 600,
+            cached_input_tokens: 1200,
+            cache_write_input_tokens: 200,
+            output_tokens: 100,
+            total_tokens: 2100,
+            cached_input_ratio: 0.6,
+            estimated_cached_characters: 4800,
+        })
+    );
+    assert_eq!(usage_of("none"), None);
+    assert_eq!(
+        usage_of("later"),
+        None,
+        "usage rows match on the request's start"
+    );
+    let json = serde_json::to_value(&page.items).unwrap();
+    assert!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.get("usage").is_none()),
+        "no usage: no key"
+    );
+
+    let thread = store.audit_conversation("both", 10).await.unwrap();
+    assert_eq!(thread[0].usage.as_ref().map(|u| u.entries), Some(2));
+    assert_eq!(
+        store
+            .audit_entry("both")
+            .await
+            .unwrap()
+            .unwrap()
+            .auth_method,
+        Some("master_key".into())
+    );
 }

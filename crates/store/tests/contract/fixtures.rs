@@ -84,6 +84,8 @@ pub fn audit(id: &str, ts_us: i64) -> AuditRow {
         error_type: None,
         response_id: None,
         previous_response_id: None,
+        auth_method: Some("master_key".into()),
+        usage: None,
         data: json!({
             "request": {"headers": {"content-type": "application/json"}, "body": {"model": "gpt-4o-mini"}},
             "response": {"status": 200}

@@ -66,5 +66,6 @@ contract!(
     audit::conversation_follows_response_ids,
     audit::audit_retention_deletes_only_older_entries,
     audit::nul_characters_never_fail_a_batch,
+    audit::entries_carry_the_usage_of_their_request,
     pricing::pricing_override_crud,
 );

@@ -12,6 +12,7 @@ use super::usage::{page, store};
 use super::{AdminQuery, bad_param, store_error};
 use crate::app::AppState;
 use crate::error::GatewayError;
+use crate::pipeline::user_path;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct AuditQuery {
@@ -51,6 +52,13 @@ pub async fn log(
         Some("false") => Some(false),
         Some(_) => return Err(bad_param("stream", "stream must be true or false")),
     };
+    // Normalised as the header is (and as the usage routes do), so `team/` finds `/team`.
+    let user_path = match non_empty(&query.user_path) {
+        Some(path) => {
+            Some(user_path::normalize(&path).map_err(|e| bad_param("user_path", e.message))?)
+        }
+        None => None,
+    };
     let filter = AuditFilter {
         from_us: Some(range.from_us),
         to_us: Some(range.to_us),
@@ -58,7 +66,7 @@ pub async fn log(
         provider: non_empty(&query.provider),
         method: non_empty(&query.method).map(|m| m.to_ascii_uppercase()),
         path: non_empty(&query.path),
-        user_path: non_empty(&query.user_path),
+        user_path,
         error_type: non_empty(&query.error_type),
         status_code,
         stream,

@@ -102,6 +102,7 @@ pub async fn messages(
             let chat: ChatResponse = serde_json::from_slice(&reply.body).map_err(|err| {
                 GatewayError::internal(format!("provider answer is not a chat completion: {err}"))
             })?;
+            record.set_response_id(Some(chat.id.clone()));
             let answer = to_messages_response(&chat, &model);
             let bytes = serde_json::to_vec(&answer)
                 .map_err(|err| GatewayError::internal(err.to_string()))?;

@@ -27,6 +27,7 @@ use serde::Deserialize;
 
 use crate::error::GatewayError;
 use crate::observe::RequestRecord;
+use crate::observe::response_id::top_level_id;
 
 const MAX_BODY: usize = 256 * 1024 * 1024;
 
@@ -53,6 +54,7 @@ pub(super) async fn native_response(
         if let Some(usage) = usage_of_body(&collected) {
             record.set_usage(usage);
         }
+        record.set_response_id(top_level_id(&collected));
         let collected = Bytes::from(collected);
         record.capture(|c| c.response_body = Some(collected.clone()));
         let mut response = (status, collected).into_response();
@@ -124,7 +126,10 @@ impl UsageTap {
                 continue;
             }
             match serde_json::from_slice::<wire::StreamEvent>(data.trim_ascii()) {
-                Ok(wire::StreamEvent::MessageStart { message }) => self.usage = message.usage,
+                Ok(wire::StreamEvent::MessageStart { message }) => {
+                    self.record.set_response_id(Some(message.id));
+                    self.usage = message.usage;
+                }
                 Ok(wire::StreamEvent::MessageDelta {
                     usage: Some(usage), ..
                 }) => {
@@ -188,9 +193,11 @@ pub(super) fn translated_response(
         splitter: EventSplitter::new(),
         machine: OpenAiToAnthropic::new(model),
         out: VecDeque::new(),
+        audited: record.is_audited(),
         record,
         done: false,
         sent_any: false,
+        id_seen: false,
     };
     sse(StatusCode::OK, Body::from_stream(translated))
 }
@@ -201,15 +208,15 @@ struct Translated {
     machine: OpenAiToAnthropic,
     out: VecDeque<Bytes>,
     record: Arc<RequestRecord>,
+    audited: bool,
     done: bool,
     sent_any: bool,
+    /// The answer's id has been read (from the first chunk).
+    id_seen: bool,
 }
 
 impl Translated {
     fn accept(&mut self, chunk: &[u8]) {
-        if self.record.is_audited() {
-            self.record.capture(|c| c.push_stream(chunk));
-        }
         self.splitter.push(chunk);
         let mut frames = Vec::new();
         for event in self.splitter.drain_events() {
@@ -234,6 +241,10 @@ impl Translated {
             }
             match serde_json::from_slice::<ChatChunk>(data) {
                 Ok(chunk) => {
+                    if !self.id_seen {
+                        self.id_seen = true;
+                        self.record.set_response_id(Some(chunk.id.clone()));
+                    }
                     if let Some(usage) = &chunk.usage {
                         self.record.set_usage(Usage {
                             prompt_tokens: usage.prompt_tokens,
@@ -287,6 +298,11 @@ impl Stream for Translated {
                 if !this.sent_any {
                     this.sent_any = true;
                     this.record.mark_first_byte();
+                }
+                // The audit row keeps the Messages events the client got (not the provider's
+                // chat chunks), reassembled like a native Anthropic stream.
+                if this.audited {
+                    this.record.capture(|c| c.push_stream(&bytes));
                 }
                 return Poll::Ready(Some(Ok(bytes)));
             }

@@ -23,6 +23,7 @@ use crate::ingress::request::{
 use crate::ingress::translation::add_report_headers;
 use crate::observe::RequestRecord;
 use crate::observe::metrics::upstream_call;
+use crate::observe::response_id::top_level_id;
 
 pub async fn chat_completions(
     State(state): State<AppState>,
@@ -71,6 +72,7 @@ pub async fn chat_completions(
             if let Some(usage) = reply.usage {
                 record.set_usage(usage);
             }
+            record.set_response_id(top_level_id(&reply.body));
             let body = stamp_provider(reply.body, route.provider.name());
             record.capture(|c| c.response_body = Some(body.clone()));
             let mut response = body.into_response();

@@ -32,6 +32,7 @@ use http::{HeaderValue, StatusCode, header};
 use super::error::envelope_json;
 use crate::error::GatewayError;
 use crate::observe::RequestRecord;
+use crate::observe::response_id::top_level_id;
 
 const DONE_EVENT: &[u8] = b"data: [DONE]\n\n";
 /// An event larger than this without a terminator means the upstream is not sending SSE.
@@ -49,6 +50,8 @@ pub struct SseRelay {
     saw_error: bool,
     finished: bool,
     sent_any: bool,
+    /// The answer's id has been read (from the first chunk).
+    id_seen: bool,
 }
 
 impl SseRelay {
@@ -67,6 +70,7 @@ impl SseRelay {
             saw_error: false,
             finished: false,
             sent_any: false,
+            id_seen: false,
         }
     }
 
@@ -108,6 +112,10 @@ impl SseRelay {
                         "provider sent a stream event that is not JSON",
                     );
                     return false;
+                }
+                if !self.id_seen && data != b"[DONE]" {
+                    self.id_seen = true;
+                    self.record.set_response_id(top_level_id(data));
                 }
                 inspect_data(data)
             }

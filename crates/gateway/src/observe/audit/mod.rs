@@ -1,0 +1,423 @@
+//! The audit log: one row per audited request with what crossed the gateway — headers
+//! (credentials redacted), request and response bodies (capped at 1 MiB each; streamed answers
+//! reassembled into one message), model, provider, status, timing, how the request
+//! authenticated and the sampling settings it asked for (reference §4.13).
+//!
+//! Secrets never reach storage: credential headers become `[REDACTED]`, and every configured
+//! credential is scrubbed from bodies and header values too ([`secrets`]; GoModel stored bodies
+//! unredacted, L4). Enabled with `LOGGING_ENABLED`; bodies with `LOGGING_LOG_BODIES`, headers
+//! with `LOGGING_LOG_HEADERS`; `LOGGING_ONLY_MODEL_INTERACTIONS` limits it to model routes.
+//!
+//! The request path only copies bytes into the [`AuditCapture`] (answers relayed chunk by
+//! chunk are teed as they go out, never held back); parsing, reassembly and scrubbing happen in
+//! [`AuditRecorder::record`], once the answer has been sent.
+
+mod reassemble;
+pub mod secrets;
+
+use base64::Engine;
+use bytes::Bytes;
+use gomodel_providers::Secret;
+use gomodel_store::AuditRow;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use self::reassemble::{Dialect, reassemble};
+use self::secrets::{REDACTED, Scrubber};
+use super::record::{RecordSnapshot, RequestRecord};
+use super::writer::BatchWriter;
+
+/// Largest body (or reassembled stream) kept per request.
+pub const BODY_CAP: usize = 1024 * 1024;
+
+/// Headers whose value is a credential: the gateway's own (`authorization`, `x-api-key`,
+/// `x-gomodel-key`), each provider's (`api-key` for Azure, `x-goog-api-key` for Gemini,
+/// `x-amz-security-token` for AWS, `ocp-apim-subscription-key` for Azure API Management),
+/// cookies, and the generic token headers of proxies.
+const REDACTED_HEADERS: [&str; 13] = [
+    "authorization",
+    "proxy-authorization",
+    "x-api-key",
+    "api-key",
+    "x-goog-api-key",
+    "x-amz-security-token",
+    "x-aws-ec2-metadata-token",
+    "ocp-apim-subscription-key",
+    "cookie",
+    "set-cookie",
+    "x-auth-token",
+    "x-access-token",
+    "x-gomodel-key",
+];
+
+/// How the bytes in [`AuditCapture::stream`] are to be read.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum StreamKind {
+    /// Server-sent events, reassembled into one answer.
+    #[default]
+    Events,
+    /// A passthrough answer that is not an event stream: kept as the body it is.
+    Body,
+}
+
+/// What a request captured for its audit row, filled in as it goes.
+#[derive(Debug, Default)]
+pub struct AuditCapture {
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// How the request authenticated (`master_key`, `no_key`); `None` when it did not.
+    pub auth_method: Option<&'static str>,
+    pub request_headers: Vec<(String, String)>,
+    pub response_headers: Vec<(String, String)>,
+    pub request_body: Option<Bytes>,
+    pub response_body: Option<Bytes>,
+    /// An answer relayed chunk by chunk (a stream, a passthrough body), copied as it went out;
+    /// capped at [`BODY_CAP`].
+    pub stream: Vec<u8>,
+    pub stream_truncated: bool,
+    pub stream_kind: StreamKind,
+    /// A passthrough answer's `Content-Encoding` (gzip, br, ...): its bytes are encoded.
+    pub content_encoding: Option<String>,
+    /// Bodies are not logged (`LOGGING_LOG_BODIES=false`): relayed answers are not copied.
+    pub skip_bodies: bool,
+}
+
+impl AuditCapture {
+    pub fn push_stream(&mut self, chunk: &[u8]) {
+        if self.skip_bodies {
+            return;
+        }
+        let room = BODY_CAP.saturating_sub(self.stream.len());
+        if chunk.len() > room {
+            self.stream_truncated = true;
+        }
+        self.stream
+            .extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
+}
+
+/// Header pairs with credentials redacted.
+pub fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = if REDACTED_HEADERS.contains(&name.as_str()) {
+                REDACTED.to_owned()
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            (name.as_str().to_owned(), value)
+        })
+        .collect()
+}
+
+/// Builds and queues audit rows.
+#[derive(Debug)]
+pub struct AuditRecorder {
+    writer: BatchWriter<AuditRow>,
+    scrubber: Scrubber,
+    master_key: Option<Secret>,
+    log_bodies: bool,
+    log_headers: bool,
+}
+
+/// The request's sampling settings, reference §4.13 `data.temperature` / `data.max_tokens`.
+/// Chat and Messages name them at the top level, Responses says `max_output_tokens`, newer
+/// OpenAI models `max_completion_tokens`, and a native Gemini body (passthrough) nests them in
+/// `generationConfig`.
+#[derive(Debug, Default, Deserialize)]
+struct Sampling {
+    temperature: Option<f64>,
+    max_tokens: Option<u64>,
+    max_completion_tokens: Option<u64>,
+    max_output_tokens: Option<u64>,
+    #[serde(rename = "generationConfig")]
+    generation_config: Option<GenerationConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct GenerationConfig {
+    temperature: Option<f64>,
+    #[serde(rename = "maxOutputTokens")]
+    max_output_tokens: Option<u64>,
+}
+
+impl Sampling {
+    fn insert_into(self, data: &mut Map<String, Value>) {
+        let nested = self.generation_config.unwrap_or_default();
+        if let Some(t) = self.temperature.or(nested.temperature) {
+            data.insert("temperature".to_owned(), json!(t));
+        }
+        let max = self
+            .max_tokens
+            .or(self.max_completion_tokens)
+            .or(self.max_output_tokens)
+            .or(nested.max_output_tokens);
+        if let Some(max) = max {
+            data.insert("max_tokens".to_owned(), json!(max));
+        }
+    }
+}
+
+impl AuditRecorder {
+    /// `secrets` is every credential to keep out of the rows ([`secrets::configured_secrets`]).
+    pub fn new(
+        writer: BatchWriter<AuditRow>,
+        secrets: Vec<String>,
+        master_key: Option<Secret>,
+        log_bodies: bool,
+        log_headers: bool,
+    ) -> Self {
+        Self {
+            writer,
+            scrubber: Scrubber::new(secrets),
+            master_key,
+            log_bodies,
+            log_headers,
+        }
+    }
+
+    pub fn writer(&self) -> &BatchWriter<AuditRow> {
+        &self.writer
+    }
+
+    pub fn log_bodies(&self) -> bool {
+        self.log_bodies
+    }
+
+    pub fn log_headers(&self) -> bool {
+        self.log_headers
+    }
+
+    /// How a request with these headers authenticates: `master_key` when it carries the master
+    /// key, `no_key` when the gateway has none (everything is open), `None` otherwise (it is
+    /// refused, or the route needs no key). There are no managed keys here, so GoModel's
+    /// `api_key` method and `api_key_hash` have nothing to describe.
+    pub fn auth_method(&self, headers: &http::HeaderMap) -> Option<&'static str> {
+        match &self.master_key {
+            None => Some("no_key"),
+            Some(key) => crate::pipeline::auth::check_master_key(Some(key), headers)
+                .ok()
+                .map(|()| "master_key"),
+        }
+    }
+
+    pub fn record(
+        &self,
+        record: &RequestRecord,
+        facts: &RecordSnapshot,
+        method: &str,
+        path: &str,
+        status: u16,
+    ) {
+        let capture = record.take_audit().unwrap_or_default();
+        let mut data = Map::new();
+        if let Some(agent) = &capture.user_agent {
+            data.insert(
+                "user_agent".to_owned(),
+                Value::String(self.scrubber.scrub(agent).into_owned()),
+            );
+        }
+        if self.log_headers {
+            data.insert(
+                "request_headers".to_owned(),
+                self.headers(&capture.request_headers),
+            );
+            data.insert(
+                "response_headers".to_owned(),
+                self.headers(&capture.response_headers),
+            );
+        }
+        let request_body = if self.log_bodies {
+            capture.request_body.as_ref().map(|b| self.body(b))
+        } else {
+            None
+        };
+        let sampling = match (&request_body, &capture.request_body) {
+            (Some(value), _) => Sampling::deserialize(value).ok(),
+            (None, Some(bytes)) => serde_json::from_slice::<Sampling>(bytes).ok(),
+            (None, None) => None,
+        };
+        if let Some(sampling) = sampling {
+            sampling.insert_into(&mut data);
+        }
+        if self.log_bodies {
+            if let (Some(body), Some(value)) = (&capture.request_body, request_body) {
+                data.insert("request_body".to_owned(), value);
+                if body.len() > BODY_CAP {
+                    data.insert(
+                        "request_body_too_big_to_handle".to_owned(),
+                        Value::Bool(true),
+                    );
+                }
+            }
+            self.response_body(&capture, path, &mut data);
+        }
+        if let Some(code) = &facts.error_code {
+            data.insert("error_code".to_owned(), Value::String(code.clone()));
+        }
+        if let Some(message) = &facts.error_message {
+            data.insert(
+                "error_message".to_owned(),
+                Value::String(self.scrubber.scrub(message).into_owned()),
+            );
+        }
+        if let Some(usage) = &facts.usage {
+            data.insert(
+                "usage".to_owned(),
+                json!({"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+                       "total_tokens": usage.total_tokens, "cached_tokens": usage.cached_tokens}),
+            );
+        }
+        let response_id = facts.response_id.clone().or_else(|| {
+            data.get("response_body")
+                .and_then(|b| b.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+        let previous_response_id = data
+            .get("request_body")
+            .and_then(|b| b.get("previous_response_id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let row = AuditRow {
+            id: super::request_id::time_ordered(record.started_at_us),
+            request_id: record.request_id.clone(),
+            ts_us: record.started_at_us,
+            duration_ms: record.started.elapsed().as_secs_f64() * 1000.0,
+            requested_model: facts.requested_model.clone(),
+            resolved_model: facts.upstream_model.clone(),
+            provider_type: facts.provider_type.map(str::to_owned),
+            provider_name: facts.provider.clone(),
+            status_code: i32::from(status),
+            method: method.to_owned(),
+            path: path.to_owned(),
+            user_path: if facts.user_path.is_empty() {
+                "/".to_owned()
+            } else {
+                facts.user_path.clone()
+            },
+            stream: facts.stream,
+            client_ip: capture.client_ip.clone(),
+            error_type: facts.error_code.as_ref().map(|_| {
+                if facts.stream && status < 400 {
+                    "stream_error".to_owned()
+                } else {
+                    error_type(status)
+                }
+            }),
+            response_id,
+            previous_response_id,
+            auth_method: capture.auth_method.map(str::to_owned),
+            data: Value::Object(data),
+            usage: None,
+        };
+        self.writer.submit(row);
+    }
+
+    /// `response_body` (and its flags) from whichever way the answer was captured.
+    fn response_body(&self, capture: &AuditCapture, path: &str, data: &mut Map<String, Value>) {
+        let (value, too_big) = if let Some(body) = &capture.response_body {
+            (self.body(body), body.len() > BODY_CAP)
+        } else if capture.stream.is_empty() {
+            return;
+        } else if let Some(encoding) = &capture.content_encoding {
+            // No gzip/deflate/br decoder is linked into the gateway (it never needed one: it
+            // relays encoded passthrough answers as they are), so the bytes are kept as they
+            // came, in base64, and marked.
+            data.insert(
+                "response_content_encoding".to_owned(),
+                Value::String(encoding.clone()),
+            );
+            data.insert("response_body_base64".to_owned(), Value::Bool(true));
+            (base64_text(&capture.stream), capture.stream_truncated)
+        } else if capture.stream_kind == StreamKind::Body {
+            // Text, or text cut mid-character by the cap; anything else is binary.
+            let text = std::str::from_utf8(&capture.stream)
+                .map_or_else(|err| err.error_len().is_none(), |_| true);
+            if text {
+                (self.body(&capture.stream), capture.stream_truncated)
+            } else {
+                data.insert("response_body_base64".to_owned(), Value::Bool(true));
+                (base64_text(&capture.stream), false)
+            }
+        } else {
+            let value = match reassemble(&capture.stream, Dialect::of_endpoint(path)) {
+                Some(answer) => self.scrub_json(answer),
+                None => Value::String(
+                    self.scrubber
+                        .scrub(&String::from_utf8_lossy(&capture.stream))
+                        .into_owned(),
+                ),
+            };
+            (value, capture.stream_truncated)
+        };
+        data.insert("response_body".to_owned(), value);
+        if too_big {
+            data.insert(
+                "response_body_too_big_to_handle".to_owned(),
+                Value::Bool(true),
+            );
+        }
+    }
+
+    fn headers(&self, pairs: &[(String, String)]) -> Value {
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        Value::String(self.scrubber.scrub(v).into_owned()),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// A body as JSON when it parses, else as (lossy UTF-8) text; secrets scrubbed either way.
+    fn body(&self, body: &[u8]) -> Value {
+        let text = String::from_utf8_lossy(&body[..body.len().min(BODY_CAP)]);
+        let text = self.scrubber.scrub(&text);
+        serde_json::from_str::<Value>(&text).unwrap_or_else(|_| Value::String(text.into_owned()))
+    }
+
+    /// A rebuilt answer with secrets scrubbed from its text.
+    fn scrub_json(&self, value: Value) -> Value {
+        let Ok(text) = serde_json::to_string(&value) else {
+            return value;
+        };
+        match self.scrubber.scrub(&text) {
+            std::borrow::Cow::Borrowed(_) => value,
+            std::borrow::Cow::Owned(scrubbed) => {
+                serde_json::from_str(&scrubbed).unwrap_or(Value::String(scrubbed))
+            }
+        }
+    }
+}
+
+fn base64_text(bytes: &[u8]) -> Value {
+    Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+fn error_type(status: u16) -> String {
+    match status {
+        401 | 403 => "authentication_error",
+        429 => "rate_limit_error",
+        400..=499 => "invalid_request_error",
+        _ => "provider_error",
+    }
+    .to_owned()
+}
+
+/// Routes the audit log covers by default (`LOGGING_ONLY_MODEL_INTERACTIONS`).
+pub fn is_model_interaction(endpoint: &str) -> bool {
+    endpoint.starts_with("/v1/chat/completions")
+        || endpoint.starts_with("/v1/embeddings")
+        || endpoint.starts_with("/v1/messages")
+        || endpoint.starts_with("/v1/responses")
+        || endpoint.starts_with("/p/")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,204 @@
+//! The row [`AuditRecorder::record`] builds from a capture: bodies, passthrough answers,
+//! sampling settings, authentication and scrubbing.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::*;
+use crate::observe::writer::{Sink, WriterOptions};
+
+/// A recorder whose rows land in the returned vector.
+fn new_recorder(
+    log_bodies: bool,
+    master_key: Option<&str>,
+) -> (AuditRecorder, Arc<Mutex<Vec<AuditRow>>>) {
+    let rows = Arc::new(Mutex::new(Vec::new()));
+    let sink_rows = Arc::clone(&rows);
+    let sink: Sink<AuditRow> = Arc::new(move |batch: Arc<Vec<AuditRow>>| {
+        sink_rows.lock().unwrap().extend(batch.iter().cloned());
+        Box::pin(async { Ok(()) })
+    });
+    let options = WriterOptions {
+        capacity: 16,
+        max_batch: 16,
+        flush_interval: Duration::from_millis(10),
+    };
+    let (writer, _task) = BatchWriter::spawn("audit-test", options, sink);
+    let recorder = AuditRecorder::new(
+        writer,
+        vec!["sk-provider-secret-0123".to_owned()],
+        master_key.map(Secret::new),
+        log_bodies,
+        true,
+    );
+    (recorder, rows)
+}
+
+/// Records one request captured by `fill` on `path`, and returns its row.
+async fn row_for(
+    recorder: &AuditRecorder,
+    rows: &Mutex<Vec<AuditRow>>,
+    path: &str,
+    fill: impl FnOnce(&mut AuditCapture),
+) -> AuditRow {
+    let record = RequestRecord::audited("req-1".to_owned());
+    record.capture(fill);
+    recorder.record(&record, &record.snapshot(), "POST", path, 200);
+    recorder.writer().shutdown(Duration::from_secs(1)).await;
+    rows.lock().unwrap().pop().unwrap()
+}
+
+#[tokio::test]
+async fn passthrough_bodies_are_kept_as_json_text_or_base64() {
+    let (recorder, rows) = new_recorder(true, None);
+    let row = row_for(&recorder, &rows, "/p/openai/chat/completions", |c| {
+        c.stream_kind = StreamKind::Body;
+        c.push_stream(br#"{"id":"chatcmpl-7","choices":[{"message":{"content":"#);
+        c.push_stream(br#""echo sk-provider-secret-0123"}}]}"#);
+    })
+    .await;
+    assert_eq!(row.response_id.as_deref(), Some("chatcmpl-7"));
+    assert_eq!(
+        row.data["response_body"]["choices"][0]["message"]["content"],
+        "echo [REDACTED]"
+    );
+
+    let (recorder, rows) = new_recorder(true, None);
+    let gz = [0x1f_u8, 0x8b, 0x08, 0x00, 0xff, 0xfe];
+    let row = row_for(&recorder, &rows, "/p/openai/models", |c| {
+        c.stream_kind = StreamKind::Body;
+        c.content_encoding = Some("gzip".to_owned());
+        c.push_stream(&gz);
+    })
+    .await;
+    assert_eq!(row.data["response_content_encoding"], "gzip");
+    assert_eq!(row.data["response_body_base64"], true);
+    assert_eq!(row.data["response_body"], "H4sIAP/+");
+
+    let (recorder, rows) = new_recorder(true, None);
+    let row = row_for(&recorder, &rows, "/p/openai/audio/speech", |c| {
+        c.stream_kind = StreamKind::Body;
+        c.push_stream(&[0xff, 0xfb, 0x90, 0x00]);
+    })
+    .await;
+    assert_eq!(row.data["response_body_base64"], true, "binary: base64");
+}
+
+#[tokio::test]
+async fn passthrough_event_streams_are_reassembled_by_their_dialect() {
+    let (recorder, rows) = new_recorder(true, None);
+    let row = row_for(&recorder, &rows, "/p/anthropic/messages", |c| {
+        c.push_stream(b"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_9\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"m\",\"content\":[],\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}\n\n");
+        c.push_stream(b"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
+        c.push_stream(b"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi sk-provider-secret-0123\"}}\n\n");
+    })
+    .await;
+    assert_eq!(row.response_id.as_deref(), Some("msg_9"));
+    assert_eq!(
+        row.data["response_body"]["content"][0]["text"],
+        "Hi [REDACTED]"
+    );
+    assert_eq!(row.data["response_body"]["reassembled_from_stream"], true);
+
+    let (recorder, rows) = new_recorder(true, None);
+    let row = row_for(
+        &recorder,
+        &rows,
+        "/p/gemini/models/x:streamGenerateContent",
+        |c| {
+            c.push_stream(b"data: {\"candidates\":[]}\n\n");
+        },
+    )
+    .await;
+    assert_eq!(
+        row.data["response_body"], "data: {\"candidates\":[]}\n\n",
+        "an unknown dialect is kept as text"
+    );
+}
+
+#[tokio::test]
+async fn sampling_settings_and_auth_method_are_recorded_without_bodies() {
+    let (recorder, rows) = new_recorder(false, Some("master-key-0123456789"));
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "authorization",
+        "Bearer master-key-0123456789".parse().unwrap(),
+    );
+    let method = recorder.auth_method(&headers);
+    assert_eq!(method, Some("master_key"));
+    assert_eq!(recorder.auth_method(&http::HeaderMap::new()), None);
+    let row = row_for(&recorder, &rows, "/v1/chat/completions", |c| {
+        c.skip_bodies = true;
+        c.auth_method = method;
+        c.request_body = Some(Bytes::from_static(
+            br#"{"model":"m","temperature":0.25,"max_completion_tokens":77,"messages":[]}"#,
+        ));
+        c.push_stream(b"data: {\"object\":\"chat.completion.chunk\"}\n\n");
+    })
+    .await;
+    assert_eq!(row.auth_method.as_deref(), Some("master_key"));
+    assert_eq!(row.data["temperature"], 0.25);
+    assert_eq!(row.data["max_tokens"], 77);
+    assert!(row.data.get("request_body").is_none());
+    assert!(row.data.get("response_body").is_none());
+
+    let (open, _) = new_recorder(true, None);
+    assert_eq!(open.auth_method(&http::HeaderMap::new()), Some("no_key"));
+    let (recorder, rows) = new_recorder(true, None);
+    let row = row_for(
+        &recorder,
+        &rows,
+        "/p/gemini/models/x:generateContent",
+        |c| {
+            c.request_body = Some(Bytes::from_static(
+                br#"{"generationConfig":{"temperature":1,"maxOutputTokens":9}}"#,
+            ));
+        },
+    )
+    .await;
+    assert_eq!(
+        (
+            row.data["temperature"].clone(),
+            row.data["max_tokens"].clone()
+        ),
+        (json!(1.0), json!(9))
+    );
+}
+
+#[test]
+fn credential_headers_are_redacted_by_name() {
+    let mut headers = http::HeaderMap::new();
+    for name in [
+        "authorization",
+        "x-goog-api-key",
+        "x-amz-security-token",
+        "api-key",
+        "cookie",
+    ] {
+        headers.insert(name, "value".parse().unwrap());
+    }
+    headers.insert("content-type", "application/json".parse().unwrap());
+    for (name, value) in header_pairs(&headers) {
+        let want = if name == "content-type" {
+            "application/json"
+        } else {
+            REDACTED
+        };
+        assert_eq!(value, want, "{name}");
+    }
+}
+
+#[test]
+fn relayed_answers_are_capped_and_skipped_without_bodies() {
+    let mut capture = AuditCapture::default();
+    capture.push_stream(&vec![b'a'; BODY_CAP - 1]);
+    capture.push_stream(b"bc");
+    assert_eq!(capture.stream.len(), BODY_CAP);
+    assert!(capture.stream_truncated);
+    let mut skipped = AuditCapture {
+        skip_bodies: true,
+        ..AuditCapture::default()
+    };
+    skipped.push_stream(b"data");
+    assert!(skipped.stream.is_empty());
+}
