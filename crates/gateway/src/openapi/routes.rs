@@ -102,6 +102,11 @@ const USAGE_LOG: [Param; 9] = [
 
 const SELECTOR: [Param; 1] = [query("selector", "/, provider/, model or provider/model")];
 
+const SELECTOR_PATH: [Param; 1] = [path_param(
+    "selector",
+    "/, provider/, model or provider/model, URL-encoded (openai%2Fgpt-4o)",
+)];
+
 const AUDIT_LOG: [Param; 15] = [
     RANGE[0],
     RANGE[1],
@@ -331,15 +336,19 @@ pub fn routes() -> Vec<RouteDoc> {
                 Access::Admin,
             )
         },
-        doc(
-            "get",
-            "/admin/api/v1/model-pricing-overrides",
-            "admin-pricing",
-            "Pricing overrides",
-            Access::Admin,
-        ),
+        RouteDoc {
+            response: Some("PricingOverrideList"),
+            ..doc(
+                "get",
+                "/admin/api/v1/model-pricing-overrides",
+                "admin-pricing",
+                "Pricing overrides",
+                Access::Admin,
+            )
+        },
         RouteDoc {
             body: Some("PricingOverride"),
+            response: Some("PricingOverrideView"),
             ..doc(
                 "put",
                 "/admin/api/v1/model-pricing-overrides",
@@ -350,11 +359,46 @@ pub fn routes() -> Vec<RouteDoc> {
         },
         RouteDoc {
             params: &SELECTOR,
+            response: None,
             ..doc(
                 "delete",
                 "/admin/api/v1/model-pricing-overrides",
                 "admin-pricing",
-                "Delete a pricing override",
+                "Delete a pricing override (selector in the query or as {\"selector\"}); 204",
+                Access::Admin,
+            )
+        },
+        RouteDoc {
+            params: &SELECTOR_PATH,
+            response: Some("PricingOverrideView"),
+            ..doc(
+                "get",
+                "/admin/api/v1/model-pricing-overrides/{selector}",
+                "admin-pricing",
+                "One pricing override",
+                Access::Admin,
+            )
+        },
+        RouteDoc {
+            params: &SELECTOR_PATH,
+            body: Some("PricingOverrideBody"),
+            response: Some("PricingOverrideView"),
+            ..doc(
+                "put",
+                "/admin/api/v1/model-pricing-overrides/{selector}",
+                "admin-pricing",
+                "Create or replace the pricing override of a selector",
+                Access::Admin,
+            )
+        },
+        RouteDoc {
+            params: &SELECTOR_PATH,
+            response: None,
+            ..doc(
+                "delete",
+                "/admin/api/v1/model-pricing-overrides/{selector}",
+                "admin-pricing",
+                "Delete the pricing override of a selector; 204",
                 Access::Admin,
             )
         },

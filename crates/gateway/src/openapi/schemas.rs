@@ -123,24 +123,43 @@ pub fn components() -> Value {
             "total_cost": {"type": ["number", "null"]},
             "unpriced_requests": {"type": "integer"}
         }, "additionalProperties": true},
-        "RecalculatePricing": {"type": "object", "required": ["confirm"], "properties": {
-            "confirm": {"type": "string", "enum": ["recalculate"]},
+        "RecalculatePricing": {"type": "object", "required": ["confirmation"], "properties": {
+            "confirmation": {"type": "string", "enum": ["recalculate"]},
+            "confirm": {"type": "string", "enum": ["recalculate"], "description": "Alias of confirmation"},
             "days": {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 3660}, {"type": "string"}]},
             "start_date": {"type": "string", "description": "YYYY-MM-DD"},
             "end_date": {"type": "string", "description": "YYYY-MM-DD"},
-            "provider": {"type": "string"}, "model": {"type": "string"}, "user_path": {"type": "string"}
-        }, "additionalProperties": true},
+            "provider": {"type": "string"}, "model": {"type": "string"},
+            "selector": {"type": "string", "description": "provider/model, provider/ or a model id (instead of provider and model)"},
+            "user_path": {"type": "string"}
+        }, "additionalProperties": false},
+        "Pricing": {"type": "object", "minProperties": 1,
+            "description": "USD per million tokens, GoModel's ModelPricing names; fields left out come from the catalog",
+            "properties": {
+                "input_per_mtok": {"type": "number", "minimum": 0},
+                "output_per_mtok": {"type": "number", "minimum": 0},
+                "cached_input_per_mtok": {"type": "number", "minimum": 0},
+                "cache_write_per_mtok": {"type": "number", "minimum": 0},
+                "reasoning_output_per_mtok": {"type": "number", "minimum": 0},
+                "batch_input_per_mtok": {"type": "number", "minimum": 0},
+                "batch_output_per_mtok": {"type": "number", "minimum": 0}
+            }, "additionalProperties": false},
         "PricingOverride": {"type": "object", "required": ["selector", "pricing"], "properties": {
             "selector": {"type": "string", "description": "/, provider/, model or provider/model"},
-            "pricing": {"type": "object", "minProperties": 1,
-                "description": "USD per million tokens; fields left out come from the catalog",
-                "properties": {
-                    "input": {"type": "number", "minimum": 0}, "output": {"type": "number", "minimum": 0},
-                    "cached_input": {"type": "number", "minimum": 0}, "cache_write": {"type": "number", "minimum": 0},
-                    "reasoning": {"type": "number", "minimum": 0},
-                    "batch_input": {"type": "number", "minimum": 0}, "batch_output": {"type": "number", "minimum": 0}
-                }, "additionalProperties": false}
-        }, "additionalProperties": true},
+            "pricing": {"$ref": "#/components/schemas/Pricing"}
+        }, "additionalProperties": false},
+        "PricingOverrideBody": {"type": "object", "required": ["pricing"], "properties": {
+            "pricing": {"$ref": "#/components/schemas/Pricing"}
+        }, "additionalProperties": false},
+        "PricingOverrideView": {"type": "object", "properties": {
+            "selector": {"type": "string"},
+            "scope_kind": {"type": "string", "enum": ["global", "provider", "model", "provider_model"]},
+            "provider_name": {"type": "string"}, "model": {"type": "string"},
+            "pricing": {"$ref": "#/components/schemas/Pricing"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "updated_at_us": {"type": "integer"}
+        }},
+        "PricingOverrideList": {"type": "array", "items": {"$ref": "#/components/schemas/PricingOverrideView"}},
         "DashboardConfig": {"type": "object", "additionalProperties": true},
         "ProvidersStatus": {"type": "object", "properties": {
             "summary": {"type": "object", "additionalProperties": true},

@@ -46,15 +46,15 @@ export async function render(root, ctx) {
     return body;
   }, ctx.isCurrent);
   fill(overrides.body, api('/model-pricing-overrides'), (data) => {
-    const rows = data.data || [];
+    const rows = Array.isArray(data) ? data : [];
     if (!rows.length) {
       return empty('No overrides. PUT /admin/api/v1/model-pricing-overrides sets one (docs/usage.md).');
     }
     return table([
       { label: 'Selector', cell: (r) => h('span', { class: 'mono' }, r.selector) },
-      { label: 'Input', num: true, cell: (r) => price(r.pricing && r.pricing.input) },
-      { label: 'Output', num: true, cell: (r) => price(r.pricing && r.pricing.output) },
-      { label: 'Cached input', num: true, cell: (r) => price(r.pricing && r.pricing.cached_input) },
+      { label: 'Input', num: true, cell: (r) => price(r.pricing && r.pricing.input_per_mtok) },
+      { label: 'Output', num: true, cell: (r) => price(r.pricing && r.pricing.output_per_mtok) },
+      { label: 'Cached input', num: true, cell: (r) => price(r.pricing && r.pricing.cached_input_per_mtok) },
       { label: 'Updated', cell: (r) => dateTime(r.updated_at_us) },
     ], rows);
   }, ctx.isCurrent);
