@@ -112,6 +112,10 @@ class Bench:
             env["GOMODEL_MASTER_KEY"] = MASTER_KEY
         env["USAGE_ENABLED"] = "true" if usage else "false"
         env["LOGGING_ENABLED"] = "true" if audit else "false"
+        # audit="metadata": the entry without bodies and headers (LOGGING_LOG_BODIES/HEADERS off).
+        if audit == "metadata":
+            env["LOGGING_LOG_BODIES"] = "false"
+            env["LOGGING_LOG_HEADERS"] = "false"
         env["METRICS_ENABLED"] = "true" if metrics else "false"
         env["SQLITE_PATH"] = str(self.out / "gomodel.db")
         env["MODEL_LIST_URL"] = ""
@@ -198,6 +202,7 @@ class Bench:
                     ("request logs on", dict(off, logs=True)),
                     ("usage rows on (SQLite)", dict(off, usage=True)),
                     ("audit log on (SQLite, bodies and headers)", dict(off, audit=True)),
+                    ("audit log on, metadata only (no bodies or headers)", dict(off, audit="metadata")),
                     ("Prometheus metrics on", dict(off, metrics=True)),
                     ("defaults: auth + request logs + usage rows", dict(defaults)),
                     ("everything: defaults + audit log + metrics", dict(defaults, audit=True, metrics=True))]

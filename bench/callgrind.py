@@ -33,6 +33,10 @@ KINDS = {
     # difference is what one audit row costs. Rows are flushed at shutdown, as usage rows are.
     "chat_audit": {"body": CHAT, "stream": False, "counts": (200, 1200),
                    "env": {"LOGGING_ENABLED": "true", "LOGGING_FLUSH_INTERVAL": "1h", "LOGGING_BUFFER_SIZE": "100000"}},
+    # The audit entry alone (no bodies, no headers): what the row itself costs.
+    "chat_audit_meta": {"body": CHAT, "stream": False, "counts": (200, 1200),
+                        "env": {"LOGGING_ENABLED": "true", "LOGGING_FLUSH_INTERVAL": "1h", "LOGGING_BUFFER_SIZE": "100000",
+                                "LOGGING_LOG_BODIES": "false", "LOGGING_LOG_HEADERS": "false"}},
     # Prometheus metrics on top of "chat".
     "chat_metrics": {"body": CHAT, "stream": False, "counts": (200, 1200), "env": {"METRICS_ENABLED": "true"}},
 }

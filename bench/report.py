@@ -234,6 +234,7 @@ def render():
         for kind, r in callgrind["results"].items():
             label = {"chat": "chat, non-stream", "chat_usage_off": "chat, non-stream, usage rows off",
                      "chat_audit": "chat, non-stream, usage rows and audit log (bodies, headers)",
+                     "chat_audit_meta": "chat, non-stream, usage rows and audit log (metadata only)",
                      "chat_metrics": "chat, non-stream, usage rows and Prometheus metrics"}.get(
                 kind, f"chat, stream ({callgrind.get('stream_chunks')} chunks)")
             out.append(f"| {label} | {r['requests'][0]} / {r['requests'][1]} | {r['per_request']:,} |")

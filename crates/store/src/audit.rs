@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use crate::error::Result;
 use crate::exec::RowGet;
 use crate::filter::{AuditFilter, Where};
-use crate::records::{AuditRow, Page, RequestUsageSummary};
+use crate::records::{AuditRow, Page, RawJson, RequestUsageSummary};
 use crate::sql::{Arg, Sql};
 use crate::store::Store;
 use crate::usage::count_from_row;
@@ -44,7 +44,7 @@ fn audit_values(r: &AuditRow) -> [Arg; 19] {
         (&r.response_id).into(),
         (&r.previous_response_id).into(),
         (&r.auth_method).into(),
-        (&r.data).into(),
+        Arg::RawJson(Some(r.data.clone())),
     ]
 }
 
@@ -68,7 +68,10 @@ fn audit_from_row(r: &dyn RowGet) -> sqlx::Result<AuditRow> {
         response_id: r.opt_text("response_id")?,
         previous_response_id: r.opt_text("previous_response_id")?,
         auth_method: r.opt_text("auth_method")?,
-        data: r.json("data")?,
+        // The column is NOT NULL; `null` stands in should a driver ever hand back nothing.
+        data: r
+            .opt_raw_json("data")?
+            .unwrap_or_else(|| RawJson::new(Box::default())),
         usage: None,
     })
 }

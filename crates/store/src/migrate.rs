@@ -43,6 +43,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "audit auth method",
         include_str!("../migrations/sqlite/0004_audit_auth_method.sql"),
     ),
+    (
+        5,
+        "audit lean indexes",
+        include_str!("../migrations/sqlite/0005_audit_lean_indexes.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` for PostgreSQL, in order.
@@ -66,6 +71,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "audit auth method",
         include_str!("../migrations/postgres/0004_audit_auth_method.sql"),
+    ),
+    (
+        5,
+        "audit lean indexes",
+        include_str!("../migrations/postgres/0005_audit_lean_indexes.sql"),
     ),
 ];
 

@@ -140,8 +140,10 @@ pub struct AuditRow {
     /// How the request authenticated: `master_key`, or `no_key` when the gateway runs without
     /// one; `None` when it did not (a 401).
     pub auth_method: Option<String>,
-    /// Headers, bodies and anything else captured, as one JSON document.
-    pub data: Value,
+    /// Headers, bodies and anything else captured, as one JSON document. Kept as text: bodies
+    /// go into it as the JSON they arrived as, never becoming (and being re-serialised from)
+    /// a `Value` tree, which was most of the cost of an audit row.
+    pub data: RawJson,
     /// Not a column: the request's token usage, attached by the audit log and conversation
     /// reads from the usage rows of the same request (`None` on insert, and when the request
     /// has no usage row).

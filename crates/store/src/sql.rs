@@ -113,13 +113,14 @@ impl Arg {
             Arg::RawJson(slot @ Some(_)) => {
                 let Some(raw) = slot.as_ref() else { return };
                 // jsonb also refuses an unpaired surrogate escape, which the raw text may carry
-                // (it was never decoded); such a document is not stored rather than failing
-                // the batch it is in.
+                // (it was never decoded); such a document is kept as one JSON string of its
+                // text (backslashes escaped, so jsonb takes it) rather than failing the batch
+                // it is in.
                 let text = raw.get();
                 if (text.contains("\\ud") || text.contains("\\uD"))
                     && serde_json::from_str::<Value>(text).is_err()
                 {
-                    *slot = None;
+                    *slot = RawJson::from_value(&Value::String(text.to_owned()));
                 } else if let Some(clean) = replace_nul_escapes(text) {
                     *slot = Some(clean);
                 }
@@ -352,10 +353,13 @@ mod tests {
         let lone = RawJson::parse(r#"{"a":"\ud800"}"#);
         let mut p = Sql::new(Dialect::Postgres, "");
         p.bind(&lone);
+        let Arg::RawJson(Some(kept)) = &p.args[0] else {
+            unreachable!("still bound as raw JSON")
+        };
         assert_eq!(
-            p.args[0],
-            Arg::RawJson(None),
-            "an unpaired surrogate is not stored"
+            kept.to_value(),
+            serde_json::json!(r#"{"a":"\ud800"}"#),
+            "an unpaired surrogate: the document is kept as a string of its text"
         );
         let pair = RawJson::parse(r#"{"a":"\ud83d\ude00"}"#);
         let mut p = Sql::new(Dialect::Postgres, "");

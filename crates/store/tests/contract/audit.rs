@@ -3,7 +3,7 @@
 use gomodel_store::{AuditFilter, AuditRow, RawJson, RequestUsageSummary, UsageRow};
 use serde_json::json;
 
-use crate::fixtures::{HOUR, MINUTE, T0, audit};
+use crate::fixtures::{HOUR, MINUTE, T0, audit, doc};
 use crate::harness::Target;
 
 fn ids(rows: &[AuditRow]) -> Vec<&str> {
@@ -19,7 +19,9 @@ pub async fn audit_insert_round_trips_and_is_idempotent(t: &Target) {
         response_id: Some("resp_1".into()),
         previous_response_id: Some("resp_0".into()),
         user_path: "/team/alice".into(),
-        data: json!({"headers": {"x-request-id": "abc"}, "body": "ünïcödé \u{1F600}", "n": [1, 2.5, null]}),
+        data: doc(
+            json!({"headers": {"x-request-id": "abc"}, "body": "ünïcödé \u{1F600}", "n": [1, 2.5, null]}),
+        ),
         ..audit("full", T0)
     };
     let sparse = AuditRow {
@@ -31,7 +33,7 @@ pub async fn audit_insert_round_trips_and_is_idempotent(t: &Target) {
         auth_method: None,
         method: "GET".into(),
         path: "/v1/models".into(),
-        data: json!({}),
+        data: doc(json!({})),
         ..audit("sparse", T0 + 1)
     };
     store
@@ -285,7 +287,7 @@ pub async fn nul_characters_never_fail_a_batch(t: &Target) {
     let store = t.connect().await;
     // PostgreSQL cannot store U+0000; a client can still put one in a JSON body.
     let odd = AuditRow {
-        data: json!({"body": {"messages": [{"content": "a\u{0}b"}]}}),
+        data: doc(json!({"body": {"messages": [{"content": "a\u{0}b"}]}})),
         client_ip: Some("x\u{0}y".into()),
         ..audit("odd", T0)
     };
@@ -297,9 +299,8 @@ pub async fn nul_characters_never_fail_a_batch(t: &Target) {
     store.insert_usage(&[usage]).await.unwrap();
 
     let back = store.audit_entry("odd").await.unwrap().unwrap();
-    let content = back.data["body"]["messages"][0]["content"]
-        .as_str()
-        .unwrap();
+    let data = back.data.to_value();
+    let content = data["body"]["messages"][0]["content"].as_str().unwrap();
     assert!(
         content == "a\u{0}b" || content == "a\u{FFFD}b",
         "{content:?}"
@@ -307,6 +308,18 @@ pub async fn nul_characters_never_fail_a_batch(t: &Target) {
     assert!(store.audit_entry("fine").await.unwrap().is_some());
     let page = store.usage_log(&Default::default(), 1, 0).await.unwrap();
     assert_eq!(page.total, 1);
+
+    // A body kept as the raw JSON a client sent may carry an unpaired surrogate escape, which
+    // jsonb refuses: the entry is still stored, its document as one string of that text.
+    if let Some(raw) = RawJson::parse(r#"{"body":"\ud800 lone"}"#) {
+        let lone = AuditRow {
+            data: raw,
+            ..audit("lone-surrogate", T0)
+        };
+        store.insert_audit(&[lone]).await.unwrap();
+        let back = store.audit_entry("lone-surrogate").await.unwrap().unwrap();
+        assert!(back.data.get().contains("ud800 lone"), "{:?}", back.data);
+    }
 }
 
 pub async fn entries_carry_the_usage_of_their_request(t: &Target) {

@@ -86,9 +86,14 @@ pub fn audit(id: &str, ts_us: i64) -> AuditRow {
         previous_response_id: None,
         auth_method: Some("master_key".into()),
         usage: None,
-        data: json!({
+        data: doc(json!({
             "request": {"headers": {"content-type": "application/json"}, "body": {"model": "gpt-4o-mini"}},
             "response": {"status": 200}
-        }),
+        })),
     }
+}
+
+/// An audit `data` document from a JSON value.
+pub fn doc(value: serde_json::Value) -> gomodel_store::RawJson {
+    gomodel_store::RawJson::from_value(&value).unwrap()
 }

@@ -18,8 +18,9 @@ pub mod secrets;
 use base64::Engine;
 use bytes::Bytes;
 use gomodel_providers::Secret;
-use gomodel_store::AuditRow;
+use gomodel_store::{AuditRow, RawJson};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use self::reassemble::{Dialect, reassemble};
@@ -127,6 +128,8 @@ pub struct AuditRecorder {
 /// `generationConfig`.
 #[derive(Debug, Default, Deserialize)]
 struct Sampling {
+    /// Not a sampling setting: the Responses API thread link, read in the same pass.
+    previous_response_id: Option<String>,
     temperature: Option<f64>,
     max_tokens: Option<u64>,
     max_completion_tokens: Option<u64>,
@@ -212,6 +215,8 @@ impl AuditRecorder {
     ) {
         let capture = record.take_audit().unwrap_or_default();
         let mut data = Map::new();
+        // Bodies stay JSON text from capture to the database (see [`Document`]).
+        let mut bodies = Document::default();
         if let Some(agent) = &capture.user_agent {
             data.insert(
                 "user_agent".to_owned(),
@@ -233,17 +238,20 @@ impl AuditRecorder {
         } else {
             None
         };
-        let sampling = match (&request_body, &capture.request_body) {
-            (Some(value), _) => Sampling::deserialize(value).ok(),
+        let mut sampling = match (&request_body, &capture.request_body) {
+            (Some(raw), _) => serde_json::from_str::<Sampling>(raw.get()).ok(),
             (None, Some(bytes)) => serde_json::from_slice::<Sampling>(bytes).ok(),
             (None, None) => None,
         };
+        let previous_response_id = sampling
+            .as_mut()
+            .and_then(|s| s.previous_response_id.take());
         if let Some(sampling) = sampling {
             sampling.insert_into(&mut data);
         }
         if self.log_bodies {
-            if let (Some(body), Some(value)) = (&capture.request_body, request_body) {
-                data.insert("request_body".to_owned(), value);
+            if let (Some(body), Some(raw)) = (&capture.request_body, request_body) {
+                bodies.push("request_body", raw);
                 if body.len() > BODY_CAP {
                     data.insert(
                         "request_body_too_big_to_handle".to_owned(),
@@ -251,7 +259,7 @@ impl AuditRecorder {
                     );
                 }
             }
-            self.response_body(&capture, path, &mut data);
+            self.response_body(&capture, path, &mut data, &mut bodies);
         }
         if let Some(code) = &facts.error_code {
             data.insert("error_code".to_owned(), Value::String(code.clone()));
@@ -269,17 +277,10 @@ impl AuditRecorder {
                        "total_tokens": usage.total_tokens, "cached_tokens": usage.cached_tokens}),
             );
         }
-        let response_id = facts.response_id.clone().or_else(|| {
-            data.get("response_body")
-                .and_then(|b| b.get("id"))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        });
-        let previous_response_id = data
-            .get("request_body")
-            .and_then(|b| b.get("previous_response_id"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let response_id = facts
+            .response_id
+            .clone()
+            .or_else(|| bodies.get("response_body").and_then(top_level_id));
         let row = AuditRow {
             id: super::request_id::time_ordered(record.started_at_us),
             request_id: record.request_id.clone(),
@@ -309,14 +310,20 @@ impl AuditRecorder {
             response_id,
             previous_response_id,
             auth_method: capture.auth_method.map(str::to_owned),
-            data: Value::Object(data),
+            data: bodies.into_document(data),
             usage: None,
         };
         self.writer.submit(row);
     }
 
     /// `response_body` (and its flags) from whichever way the answer was captured.
-    fn response_body(&self, capture: &AuditCapture, path: &str, data: &mut Map<String, Value>) {
+    fn response_body(
+        &self,
+        capture: &AuditCapture,
+        path: &str,
+        data: &mut Map<String, Value>,
+        bodies: &mut Document,
+    ) {
         let (value, too_big) = if let Some(body) = &capture.response_body {
             (self.body(body), body.len() > BODY_CAP)
         } else if capture.stream.is_empty() {
@@ -330,7 +337,10 @@ impl AuditRecorder {
                 Value::String(encoding.clone()),
             );
             data.insert("response_body_base64".to_owned(), Value::Bool(true));
-            (base64_text(&capture.stream), capture.stream_truncated)
+            (
+                raw_string(&base64_text(&capture.stream)),
+                capture.stream_truncated,
+            )
         } else if capture.stream_kind == StreamKind::Body {
             // Text, or text cut mid-character by the cap; anything else is binary.
             let text = std::str::from_utf8(&capture.stream)
@@ -339,20 +349,20 @@ impl AuditRecorder {
                 (self.body(&capture.stream), capture.stream_truncated)
             } else {
                 data.insert("response_body_base64".to_owned(), Value::Bool(true));
-                (base64_text(&capture.stream), false)
+                (raw_string(&base64_text(&capture.stream)), false)
             }
         } else {
-            let value = match reassemble(&capture.stream, Dialect::of_endpoint(path)) {
+            let raw = match reassemble(&capture.stream, Dialect::of_endpoint(path)) {
                 Some(answer) => self.scrub_json(answer),
-                None => Value::String(
-                    self.scrubber
-                        .scrub(&String::from_utf8_lossy(&capture.stream))
-                        .into_owned(),
+                None => raw_string(
+                    &self
+                        .scrubber
+                        .scrub(&String::from_utf8_lossy(&capture.stream)),
                 ),
             };
-            (value, capture.stream_truncated)
+            (raw, capture.stream_truncated)
         };
-        data.insert("response_body".to_owned(), value);
+        bodies.push("response_body", value);
         if too_big {
             data.insert(
                 "response_body_too_big_to_handle".to_owned(),
@@ -375,29 +385,107 @@ impl AuditRecorder {
         )
     }
 
-    /// A body as JSON when it parses, else as (lossy UTF-8) text; secrets scrubbed either way.
-    fn body(&self, body: &[u8]) -> Value {
-        let text = String::from_utf8_lossy(&body[..body.len().min(BODY_CAP)]);
-        let text = self.scrubber.scrub(&text);
-        serde_json::from_str::<Value>(&text).unwrap_or_else(|_| Value::String(text.into_owned()))
+    /// A body as the JSON text it arrived as when it is JSON, else as a JSON string of its
+    /// (lossy UTF-8) text; secrets scrubbed either way. Valid JSON is checked, not parsed into
+    /// a tree: the text itself goes into the row.
+    fn body(&self, body: &[u8]) -> Box<RawValue> {
+        let text = utf8_lossy(&body[..body.len().min(BODY_CAP)]);
+        let text = self.scrubber.scrub(&text).into_owned();
+        // An unpaired surrogate escape passes the raw check but is no text PostgreSQL's jsonb
+        // (or a strict reader) accepts; such a body is kept as a string, escapes and all.
+        let lone_surrogate_possible = text.contains("\\ud") || text.contains("\\uD");
+        if lone_surrogate_possible && serde_json::from_str::<Value>(&text).is_err() {
+            return raw_string(&text);
+        }
+        // The copy keeps the text for the fallback; it is a memcpy, cheaper than a second scan.
+        RawValue::from_string(text.clone()).unwrap_or_else(|_| raw_string(&text))
     }
 
-    /// A rebuilt answer with secrets scrubbed from its text.
-    fn scrub_json(&self, value: Value) -> Value {
-        let Ok(text) = serde_json::to_string(&value) else {
-            return value;
-        };
-        match self.scrubber.scrub(&text) {
-            std::borrow::Cow::Borrowed(_) => value,
-            std::borrow::Cow::Owned(scrubbed) => {
-                serde_json::from_str(&scrubbed).unwrap_or(Value::String(scrubbed))
-            }
-        }
+    /// A rebuilt answer as JSON text, with secrets scrubbed from it.
+    fn scrub_json(&self, value: Value) -> Box<RawValue> {
+        let text = serde_json::to_string(&value).unwrap_or_else(|_| "null".to_owned());
+        let text = self.scrubber.scrub(&text).into_owned();
+        RawValue::from_string(text).unwrap_or_else(|_| raw_string("[unserialisable answer]"))
     }
 }
 
-fn base64_text(bytes: &[u8]) -> Value {
-    Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
+/// The bodies of an audit row, held as JSON text until the row's document is written.
+#[derive(Default)]
+struct Document {
+    fields: Vec<(&'static str, Box<RawValue>)>,
+}
+
+impl Document {
+    fn push(&mut self, key: &'static str, raw: Box<RawValue>) {
+        self.fields.push((key, raw));
+    }
+
+    fn get(&self, key: &str) -> Option<&RawValue> {
+        self.fields
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, raw)| raw.as_ref())
+    }
+
+    /// The row's `data` document: the bodies as the text they are, then the small fields.
+    /// Serialising through [`serde_json::value::to_raw_value`] copies raw values as they are and
+    /// does not re-check the result (re-checking the whole document cost as much as every body
+    /// together).
+    fn into_document(self, small: Map<String, Value>) -> RawJson {
+        let document = WithBodies {
+            bodies: &self.fields,
+            small: &small,
+        };
+        serde_json::value::to_raw_value(&document)
+            .map_or_else(|_| RawJson::new(Box::default()), RawJson::new)
+    }
+}
+
+/// Serialises as one object: the bodies' members, then the small fields'.
+struct WithBodies<'a> {
+    bodies: &'a [(&'static str, Box<RawValue>)],
+    small: &'a Map<String, Value>,
+}
+
+impl serde::Serialize for WithBodies<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.bodies.len() + self.small.len()))?;
+        for (key, raw) in self.bodies {
+            map.serialize_entry(key, raw)?;
+        }
+        for (key, value) in self.small {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+/// The top-level `"id"` of a JSON object, read without building the document.
+fn top_level_id(raw: &RawValue) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: Option<String>,
+    }
+    serde_json::from_str::<Id>(raw.get()).ok()?.id
+}
+
+/// The bytes as text, invalid sequences replaced. Checks with `str::from_utf8` first: the
+/// lossy decoder walks even valid text chunk by chunk, several times slower.
+fn utf8_lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
+/// A JSON string literal holding `text`.
+fn raw_string(text: &str) -> Box<RawValue> {
+    serde_json::value::to_raw_value(text).unwrap_or_default()
+}
+
+fn base64_text(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 fn error_type(status: u16) -> String {

@@ -20,6 +20,7 @@ use base64::Engine;
 use gomodel_providers::aws::AwsCredentialSource;
 use gomodel_providers::google_auth::GoogleCredentialSource;
 use gomodel_providers::{BedrockAuth, ProviderSettings};
+use memchr::memmem;
 
 use crate::config::{Config, StorageConfig};
 
@@ -116,8 +117,9 @@ fn key_file_secrets(json: &str, out: &mut Vec<String>) {
 /// Replaces secrets with `[REDACTED]`.
 #[derive(Debug, Default)]
 pub struct Scrubber {
-    /// Longest first, so a secret that contains another is replaced whole.
-    needles: Vec<String>,
+    /// Longest first, so a secret that contains another is replaced whole. Each with its
+    /// searcher built once: building one per search was a visible share of an audit row.
+    needles: Vec<(String, memmem::Finder<'static>)>,
 }
 
 pub const REDACTED: &str = "[REDACTED]";
@@ -139,16 +141,23 @@ impl Scrubber {
             }
             needles.push(secret);
         }
-        needles.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        needles.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         needles.dedup();
+        let needles = needles
+            .into_iter()
+            .map(|needle| {
+                let finder = memmem::Finder::new(needle.as_bytes()).into_owned();
+                (needle, finder)
+            })
+            .collect();
         Self { needles }
     }
 
     /// `text` with every secret replaced; borrowed when there was none (the usual case).
     pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let mut out = Cow::Borrowed(text);
-        for needle in &self.needles {
-            if memchr::memmem::find(out.as_bytes(), needle.as_bytes()).is_some() {
+        for (needle, finder) in &self.needles {
+            if finder.find(out.as_bytes()).is_some() {
                 out = Cow::Owned(out.replace(needle.as_str(), REDACTED));
             }
         }

@@ -59,7 +59,7 @@ async fn passthrough_bodies_are_kept_as_json_text_or_base64() {
     .await;
     assert_eq!(row.response_id.as_deref(), Some("chatcmpl-7"));
     assert_eq!(
-        row.data["response_body"]["choices"][0]["message"]["content"],
+        row.data.to_value()["response_body"]["choices"][0]["message"]["content"],
         "echo [REDACTED]"
     );
 
@@ -71,9 +71,9 @@ async fn passthrough_bodies_are_kept_as_json_text_or_base64() {
         c.push_stream(&gz);
     })
     .await;
-    assert_eq!(row.data["response_content_encoding"], "gzip");
-    assert_eq!(row.data["response_body_base64"], true);
-    assert_eq!(row.data["response_body"], "H4sIAP/+");
+    assert_eq!(row.data.to_value()["response_content_encoding"], "gzip");
+    assert_eq!(row.data.to_value()["response_body_base64"], true);
+    assert_eq!(row.data.to_value()["response_body"], "H4sIAP/+");
 
     let (recorder, rows) = new_recorder(true, None);
     let row = row_for(&recorder, &rows, "/p/openai/audio/speech", |c| {
@@ -81,7 +81,11 @@ async fn passthrough_bodies_are_kept_as_json_text_or_base64() {
         c.push_stream(&[0xff, 0xfb, 0x90, 0x00]);
     })
     .await;
-    assert_eq!(row.data["response_body_base64"], true, "binary: base64");
+    assert_eq!(
+        row.data.to_value()["response_body_base64"],
+        true,
+        "binary: base64"
+    );
 }
 
 #[tokio::test]
@@ -95,10 +99,13 @@ async fn passthrough_event_streams_are_reassembled_by_their_dialect() {
     .await;
     assert_eq!(row.response_id.as_deref(), Some("msg_9"));
     assert_eq!(
-        row.data["response_body"]["content"][0]["text"],
+        row.data.to_value()["response_body"]["content"][0]["text"],
         "Hi [REDACTED]"
     );
-    assert_eq!(row.data["response_body"]["reassembled_from_stream"], true);
+    assert_eq!(
+        row.data.to_value()["response_body"]["reassembled_from_stream"],
+        true
+    );
 
     let (recorder, rows) = new_recorder(true, None);
     let row = row_for(
@@ -111,7 +118,8 @@ async fn passthrough_event_streams_are_reassembled_by_their_dialect() {
     )
     .await;
     assert_eq!(
-        row.data["response_body"], "data: {\"candidates\":[]}\n\n",
+        row.data.to_value()["response_body"],
+        "data: {\"candidates\":[]}\n\n",
         "an unknown dialect is kept as text"
     );
 }
@@ -137,10 +145,10 @@ async fn sampling_settings_and_auth_method_are_recorded_without_bodies() {
     })
     .await;
     assert_eq!(row.auth_method.as_deref(), Some("master_key"));
-    assert_eq!(row.data["temperature"], 0.25);
-    assert_eq!(row.data["max_tokens"], 77);
-    assert!(row.data.get("request_body").is_none());
-    assert!(row.data.get("response_body").is_none());
+    assert_eq!(row.data.to_value()["temperature"], 0.25);
+    assert_eq!(row.data.to_value()["max_tokens"], 77);
+    assert!(row.data.to_value().get("request_body").is_none());
+    assert!(row.data.to_value().get("response_body").is_none());
 
     let (open, _) = new_recorder(true, None);
     assert_eq!(open.auth_method(&http::HeaderMap::new()), Some("no_key"));
@@ -158,8 +166,8 @@ async fn sampling_settings_and_auth_method_are_recorded_without_bodies() {
     .await;
     assert_eq!(
         (
-            row.data["temperature"].clone(),
-            row.data["max_tokens"].clone()
+            row.data.to_value()["temperature"].clone(),
+            row.data.to_value()["max_tokens"].clone()
         ),
         (json!(1.0), json!(9))
     );
@@ -201,4 +209,45 @@ fn relayed_answers_are_capped_and_skipped_without_bodies() {
     };
     skipped.push_stream(b"data");
     assert!(skipped.stream.is_empty());
+}
+
+#[tokio::test]
+async fn bodies_go_into_the_document_as_the_json_text_they_arrived_as() {
+    let (recorder, rows) = new_recorder(true, None);
+    let request = br#"{"model":"m","previous_response_id":"resp_1","temperature":0.5, "note":"key sk-provider-secret-0123"}"#;
+    let row = row_for(&recorder, &rows, "/v1/chat/completions", |c| {
+        c.request_body = Some(Bytes::from_static(request));
+        c.response_body = Some(Bytes::from_static(br#"{"id":"chatcmpl-9","n":1.50}"#));
+    })
+    .await;
+    let text = row.data.get();
+    // The body's own spacing survives: it was checked, not parsed and re-serialised.
+    assert!(text.contains(r#""temperature":0.5, "note""#), "{text}");
+    assert!(text.contains(r#""n":1.50}"#), "{text}");
+    assert!(!text.contains("sk-provider-secret-0123"), "{text}");
+    assert_eq!(row.previous_response_id.as_deref(), Some("resp_1"));
+    assert_eq!(row.response_id.as_deref(), Some("chatcmpl-9"));
+    let data = row.data.to_value();
+    assert_eq!(data["temperature"], 0.5);
+    assert_eq!(data["request_body"]["note"], "key [REDACTED]");
+
+    // Not JSON, and JSON with an unpaired surrogate escape: both kept as strings of their text.
+    // (`row_for` shuts its recorder's writer down, so each case gets a new one.)
+    let (recorder, rows) = new_recorder(true, None);
+    let row = row_for(&recorder, &rows, "/v1/chat/completions", |c| {
+        c.request_body = Some(Bytes::from_static(b"model=m&stream=true"));
+        c.response_body = Some(Bytes::from_static(br#"{"text":"\ud800 alone"}"#));
+    })
+    .await;
+    let data = row.data.to_value();
+    assert_eq!(data["request_body"], "model=m&stream=true");
+    assert_eq!(data["response_body"], r#"{"text":"\ud800 alone"}"#);
+
+    // Nothing but bodies: the document is still one well-formed object.
+    let (quiet, quiet_rows) = new_recorder(true, None);
+    let row = row_for(&quiet, &quiet_rows, "/v1/embeddings", |c| {
+        c.request_body = Some(Bytes::from_static(b"[1,2]"));
+    })
+    .await;
+    assert_eq!(row.data.to_value()["request_body"], json!([1, 2]));
 }
