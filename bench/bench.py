@@ -206,6 +206,9 @@ class Bench:
                     ("Prometheus metrics on", dict(off, metrics=True)),
                     ("defaults: auth + request logs + usage rows", dict(defaults)),
                     ("everything: defaults + audit log + metrics", dict(defaults, audit=True, metrics=True))]
+        if self.args.variants:
+            wanted = [w.strip() for w in self.args.variants.split(",") if w.strip()]
+            variants = [v for v in variants if v[0].startswith("baseline") or any(w in v[0] for w in wanted)]
         trials = {label: [] for label, _ in variants}
         for round_no in range(rounds):
             shift = round_no % len(variants)
@@ -279,6 +282,9 @@ def main():
                         help="comma list of: chat,stream,paced,embed,big,fixed_rate,inflight,features")
     parser.add_argument("--feature-rounds", type=int, default=5,
                         help="interleaved rounds of the features on/off runs (medians reported)")
+    parser.add_argument("--variants", default=None,
+                        help="features: only the variants whose label contains one of these comma-separated words "
+                             "(the baseline always runs); for quick checks, with --no-report")
     parser.add_argument("--smoke", action="store_true", help="seconds-long run; fails on any error; writes nothing")
     parser.add_argument("--out", default=None, help="folder for logs and raw results")
     parser.add_argument("--no-report", action="store_true", help="do not update bench/results/latest.json and BENCHMARKS.md")
