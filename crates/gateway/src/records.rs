@@ -18,8 +18,17 @@ use crate::observe::audit::secrets::configured_secrets;
 use crate::observe::price_sources::{PriceSources, refresh_from_url};
 use crate::observe::pricing::{Pricing, PricingOverride};
 use crate::observe::usage::UsageRecorder;
-use crate::observe::writer::{BatchWriter, Sink, WriterOptions};
+use crate::observe::writer::{BatchWriter, Sink, SinkError, WriterOptions};
 use crate::server::StartError;
+
+/// A store failure as the writer sees it: content the database refused is split out and
+/// dropped; anything else is retried.
+fn sink_error(err: gomodel_store::StoreError) -> SinkError {
+    SinkError {
+        rejected: err.is_rejected(),
+        message: err.to_string(),
+    }
+}
 
 /// Rows per INSERT batch.
 const MAX_BATCH: usize = 500;
@@ -79,12 +88,7 @@ pub async fn start(config: &Config) -> Result<(Records, Vec<JoinHandle<()>>), St
         let sink_store = store.clone();
         let sink: Sink<UsageRow> = Arc::new(move |rows: Arc<Vec<UsageRow>>| {
             let store = sink_store.clone();
-            Box::pin(async move {
-                store
-                    .insert_usage(&rows)
-                    .await
-                    .map_err(|err| err.to_string())
-            })
+            Box::pin(async move { store.insert_usage(&rows).await.map_err(sink_error) })
         });
         let options = WriterOptions {
             capacity: records_config.usage_buffer_size,
@@ -101,12 +105,7 @@ pub async fn start(config: &Config) -> Result<(Records, Vec<JoinHandle<()>>), St
         let sink_store = store.clone();
         let sink: Sink<AuditRow> = Arc::new(move |rows: Arc<Vec<AuditRow>>| {
             let store = sink_store.clone();
-            Box::pin(async move {
-                store
-                    .insert_audit(&rows)
-                    .await
-                    .map_err(|err| err.to_string())
-            })
+            Box::pin(async move { store.insert_audit(&rows).await.map_err(sink_error) })
         });
         let options = WriterOptions {
             capacity: records_config.audit_buffer_size,

@@ -173,6 +173,9 @@ impl Store {
             sql.bind(ts);
         }
         sql.push(")");
+        // Its text varies with the page (up to 200 times): kept out of the statement cache,
+        // where it would evict the prepared inserts.
+        let sql = sql.one_off();
         let rows = self.fetch_all(sql, usage_tokens_from_row).await?;
         let mut sums: HashMap<(i64, &str), RequestUsageSummary> = HashMap::new();
         for row in &rows {

@@ -25,8 +25,30 @@ use tokio::task::JoinHandle;
 /// Writes one batch. The batch is shared, not copied: a retry hands the same rows over again
 /// (cloning every row per attempt was a tenth of the gateway's CPU with usage on).
 pub type Sink<R> = Arc<
-    dyn Fn(Arc<Vec<R>>) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync,
+    dyn Fn(Arc<Vec<R>>) -> Pin<Box<dyn Future<Output = Result<(), SinkError>> + Send>>
+        + Send
+        + Sync,
 >;
+
+/// Why a batch was not written.
+#[derive(Debug)]
+pub struct SinkError {
+    pub message: String,
+    /// Storage refused the rows' content: retrying the same batch cannot succeed. The writer
+    /// then splits the batch to find the refused rows, writes the rest and drops (and counts)
+    /// only those, instead of retrying forever and stalling every row behind them.
+    pub rejected: bool,
+}
+
+impl From<String> for SinkError {
+    /// An error of reaching or running storage: retried.
+    fn from(message: String) -> Self {
+        SinkError {
+            message,
+            rejected: false,
+        }
+    }
+}
 
 /// Counters, readable while running.
 #[derive(Debug, Default)]
@@ -271,7 +293,9 @@ async fn run<R: Send + Sync + 'static>(
 }
 
 /// Writes the batch, retrying with backoff (giving up after `give_up_after` when set; in normal
-/// operation it keeps trying, since new rows wait in the bounded queue meanwhile).
+/// operation it keeps trying, since new rows wait in the bounded queue meanwhile). A batch whose
+/// content storage refuses is split in halves until the refused rows stand alone; those are
+/// dropped, counted and logged, and every other row is written.
 async fn flush<R>(
     name: &'static str,
     sink: &Sink<R>,
@@ -285,23 +309,83 @@ async fn flush<R>(
         return;
     }
     let started = Instant::now();
+    let mut pending = vec![std::mem::take(batch)];
+    while let Some(part) = pending.pop() {
+        match write_part(name, sink, part, stats, started, give_up_after).await {
+            Written::Done(rows) => {
+                // Keep the allocation for the next batch.
+                if batch.capacity() == 0 {
+                    *batch = rows;
+                }
+            }
+            Written::Refused(mut rows) if rows.len() > 1 => {
+                let second = rows.split_off(rows.len() / 2);
+                pending.push(second);
+                pending.push(rows);
+            }
+            Written::Refused(rows) => {
+                stats
+                    .dropped
+                    .fetch_add(rows.len() as u64, Ordering::Relaxed);
+                tracing::error!(
+                    writer = name,
+                    rows = rows.len(),
+                    "storage refused a record; dropped (see the warning before for why)"
+                );
+            }
+            Written::GaveUp => {}
+        }
+    }
+}
+
+/// How [`write_part`] ended.
+enum Written<R> {
+    /// Written; the emptied vector is handed back for reuse (empty when the sink kept it).
+    Done(Vec<R>),
+    /// Storage refused the content; the rows come back to be split.
+    Refused(Vec<R>),
+    /// Given up at shutdown (counted as dropped).
+    GaveUp,
+}
+
+/// One write of `rows`, retried with backoff while storage is unavailable.
+async fn write_part<R>(
+    name: &'static str,
+    sink: &Sink<R>,
+    rows: Vec<R>,
+    stats: &WriterStats,
+    started: Instant,
+    give_up_after: Option<Duration>,
+) -> Written<R>
+where
+    R: Send + Sync + 'static,
+{
     let mut delay = Duration::from_millis(100);
-    let count = batch.len() as u64;
-    let shared = Arc::new(std::mem::take(batch));
+    let count = rows.len() as u64;
+    let mut shared = Arc::new(rows);
     loop {
         match sink(Arc::clone(&shared)).await {
             Ok(()) => {
                 stats.written.fetch_add(count, Ordering::Relaxed);
-                // Keep the allocation for the next batch when the sink let go of the rows.
-                if let Ok(mut rows) = Arc::try_unwrap(shared) {
-                    rows.clear();
-                    *batch = rows;
-                }
-                return;
+                return Written::Done(Arc::try_unwrap(shared).map_or_else(
+                    |_| Vec::new(),
+                    |mut rows| {
+                        rows.clear();
+                        rows
+                    },
+                ));
             }
             Err(err) => {
                 let attempts = stats.failed_attempts.fetch_add(1, Ordering::Relaxed) + 1;
-                tracing::warn!(writer = name, rows = count, attempts, error = %err, "writing records failed; retrying");
+                tracing::warn!(writer = name, rows = count, attempts, rejected = err.rejected, error = %err.message, "writing records failed");
+                if err.rejected {
+                    // The sink has let go of the rows by now; should it not have, they are
+                    // retried as they are below (never lost).
+                    match Arc::try_unwrap(shared) {
+                        Ok(rows) => return Written::Refused(rows),
+                        Err(still_shared) => shared = still_shared,
+                    }
+                }
                 if give_up_after.is_some_and(|limit| started.elapsed() >= limit) {
                     stats.dropped.fetch_add(count, Ordering::Relaxed);
                     tracing::error!(
@@ -309,7 +393,7 @@ async fn flush<R>(
                         rows = count,
                         "giving up on records at shutdown: storage unavailable"
                     );
-                    return;
+                    return Written::GaveUp;
                 }
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(5));
@@ -333,7 +417,7 @@ mod tests {
             Box::pin(async move {
                 if failures.load(Ordering::SeqCst) > 0 {
                     failures.fetch_sub(1, Ordering::SeqCst);
-                    return Err("database down".to_owned());
+                    return Err("database down".to_owned().into());
                 }
                 target.lock().unwrap().extend(rows.iter().copied());
                 Ok(())
@@ -364,6 +448,41 @@ mod tests {
         );
         assert_eq!(writer.stats().failed_attempts.load(Ordering::Relaxed), 3);
         assert_eq!(writer.stats().dropped.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test]
+    async fn a_refused_row_is_split_out_and_dropped_and_the_rest_written() {
+        // Storage refuses any batch holding 13 (a value it cannot store), every time.
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let target = Arc::clone(&written);
+        let sink: Sink<u32> = Arc::new(move |rows: Arc<Vec<u32>>| {
+            let target = Arc::clone(&target);
+            Box::pin(async move {
+                if rows.contains(&13) {
+                    return Err(SinkError {
+                        message: "value out of range".to_owned(),
+                        rejected: true,
+                    });
+                }
+                target.lock().unwrap().extend(rows.iter().copied());
+                Ok(())
+            })
+        });
+        let options = WriterOptions {
+            capacity: 100,
+            max_batch: 20,
+            flush_interval: Duration::from_millis(20),
+        };
+        let (writer, _task) = BatchWriter::spawn("test", options, sink);
+        for i in 0..40 {
+            writer.submit(i);
+        }
+        writer.shutdown(Duration::from_secs(10)).await;
+        let mut rows = written.lock().unwrap().clone();
+        rows.sort_unstable();
+        let expected: Vec<u32> = (0..40).filter(|&i| i != 13).collect();
+        assert_eq!(rows, expected, "every other row written exactly once");
+        assert_eq!(writer.stats().dropped.load(Ordering::Relaxed), 1);
     }
 
     #[tokio::test]

@@ -309,6 +309,17 @@ pub async fn nul_characters_never_fail_a_batch(t: &Target) {
     let page = store.usage_log(&Default::default(), 1, 0).await.unwrap();
     assert_eq!(page.total, 1);
 
+    // A document whose number PostgreSQL's numeric cannot hold is refused there as content
+    // (the writer then splits the batch and drops only that row), never as an outage.
+    let tiny = AuditRow {
+        data: RawJson::parse(r#"{"n":1e-20000}"#).unwrap(),
+        ..audit("tiny-number", T0)
+    };
+    match store.insert_audit(&[tiny]).await {
+        Err(err) => assert!(t.is_postgres() && err.is_rejected(), "{err}"),
+        Ok(()) => assert!(!t.is_postgres(), "SQLite keeps the text as it is"),
+    }
+
     // A body kept as the raw JSON a client sent may carry an unpaired surrogate escape, which
     // jsonb refuses: the entry is still stored, its document as one string of that text.
     if let Some(raw) = RawJson::parse(r#"{"body":"\ud800 lone"}"#) {

@@ -66,6 +66,10 @@ impl Target {
     }
 
     /// Opens the store (running migrations); closed again by [`Target::finish`].
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.kind, Kind::Postgres { .. })
+    }
+
     pub async fn connect(&self) -> Store {
         let store = Store::connect(&self.config).await.expect("connect store");
         self.stores.lock().expect("lock").push(store.clone());

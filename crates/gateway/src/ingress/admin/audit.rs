@@ -2,10 +2,9 @@
 
 use axum::Json;
 use axum::extract::State;
-use gomodel_store::AuditFilter;
+use gomodel_store::{AuditFilter, AuditRow};
 use http::HeaderMap;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use super::range::{DateRange, RangeQuery};
 use super::usage::{page, store};
@@ -36,7 +35,7 @@ pub async fn log(
     State(state): State<AppState>,
     headers: HeaderMap,
     AdminQuery(query): AdminQuery<AuditQuery>,
-) -> Result<Json<Value>, GatewayError> {
+) -> Result<Json<AuditPage>, GatewayError> {
     let range = DateRange::resolve(&query.range, &headers)?;
     let non_empty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
     let status_code = match non_empty(&query.status_code) {
@@ -77,9 +76,28 @@ pub async fn log(
         .audit_log(&filter, limit, offset)
         .await
         .map_err(store_error)?;
-    Ok(Json(
-        json!({"entries": page.items, "total": page.total, "limit": limit, "offset": offset}),
-    ))
+    // A typed answer, not `json!`: that would re-parse every entry's stored document (and panic
+    // on one serde_json cannot hold as a `Value`); `Json` copies the raw text through.
+    Ok(Json(AuditPage {
+        entries: page.items,
+        total: page.total,
+        limit,
+        offset,
+    }))
+}
+
+#[derive(Serialize)]
+pub struct AuditPage {
+    entries: Vec<AuditRow>,
+    total: i64,
+    limit: u32,
+    offset: u32,
+}
+
+#[derive(Serialize)]
+pub struct Conversation {
+    log_id: String,
+    entries: Vec<AuditRow>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,7 +109,7 @@ pub struct ConversationQuery {
 pub async fn conversation(
     State(state): State<AppState>,
     AdminQuery(query): AdminQuery<ConversationQuery>,
-) -> Result<Json<Value>, GatewayError> {
+) -> Result<Json<Conversation>, GatewayError> {
     let Some(log_id) = query.log_id.filter(|s| !s.is_empty()) else {
         return Err(bad_param("log_id", "log_id is required"));
     };
@@ -107,5 +125,5 @@ pub async fn conversation(
         .audit_conversation(&log_id, limit)
         .await
         .map_err(store_error)?;
-    Ok(Json(json!({"log_id": log_id, "entries": entries})))
+    Ok(Json(Conversation { log_id, entries }))
 }

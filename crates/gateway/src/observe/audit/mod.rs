@@ -128,8 +128,6 @@ pub struct AuditRecorder {
 /// `generationConfig`.
 #[derive(Debug, Default, Deserialize)]
 struct Sampling {
-    /// Not a sampling setting: the Responses API thread link, read in the same pass.
-    previous_response_id: Option<String>,
     temperature: Option<f64>,
     max_tokens: Option<u64>,
     max_completion_tokens: Option<u64>,
@@ -238,14 +236,10 @@ impl AuditRecorder {
         } else {
             None
         };
-        let mut sampling = match (&request_body, &capture.request_body) {
-            (Some(raw), _) => serde_json::from_str::<Sampling>(raw.get()).ok(),
-            (None, Some(bytes)) => serde_json::from_slice::<Sampling>(bytes).ok(),
-            (None, None) => None,
-        };
-        let previous_response_id = sampling
-            .as_mut()
-            .and_then(|s| s.previous_response_id.take());
+        // Read from the body as it came (the stored one may have become a string).
+        let request_text = capture.request_body.as_deref();
+        let sampling = request_text.and_then(|text| serde_json::from_slice::<Sampling>(text).ok());
+        let previous_response_id = request_text.and_then(previous_response_id);
         if let Some(sampling) = sampling {
             sampling.insert_into(&mut data);
         }
@@ -397,6 +391,9 @@ impl AuditRecorder {
         if lone_surrogate_possible && serde_json::from_str::<Value>(&text).is_err() {
             return raw_string(&text);
         }
+        if !storable_everywhere(text.as_bytes()) {
+            return raw_string(&text);
+        }
         // The copy keeps the text for the fallback; it is a memcpy, cheaper than a second scan.
         RawValue::from_string(text.clone()).unwrap_or_else(|_| raw_string(&text))
     }
@@ -459,6 +456,87 @@ impl serde::Serialize for WithBodies<'_> {
         }
         map.end()
     }
+}
+
+/// Deepest nesting of a body kept as JSON: serde_json reads no deeper (a stored document the
+/// admin API could not read back), and PostgreSQL's jsonb parser runs out of stack far below
+/// what the raw check allows.
+const MAX_DEPTH: usize = 128;
+
+/// Longest digit run in a number of a body kept as JSON: longer ones overflow an `f64` when
+/// read back (more than 308 integer digits) or PostgreSQL's numeric (more than 16,383
+/// fractional digits, an exponent beyond about ±131,000); no API sends such numbers.
+const MAX_NUMBER_DIGITS: usize = 300;
+
+/// Whether JSON text (already known to be well formed) can be stored as a `jsonb` document and
+/// read back into a `Value`: nesting within [`MAX_DEPTH`], no digit run longer than
+/// [`MAX_NUMBER_DIGITS`], and exponents within ±300. One pass over the bytes, strings skipped;
+/// a body that fails is kept as a string of its text instead (an insert PostgreSQL refuses
+/// fails its whole batch, and retrying it would stall the audit log).
+fn storable_everywhere(text: &[u8]) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut digits = 0usize;
+    let mut exponent: Option<usize> = None;
+    for &byte in text {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        if byte.is_ascii_digit() {
+            digits += 1;
+            if digits > MAX_NUMBER_DIGITS {
+                return false;
+            }
+            if let Some(value) = exponent.as_mut() {
+                *value = *value * 10 + usize::from(byte - b'0');
+                if *value > 300 {
+                    return false;
+                }
+            }
+            continue;
+        }
+        match byte {
+            b'e' | b'E' => {
+                digits = 0;
+                exponent = Some(0);
+                continue;
+            }
+            b'+' | b'-' if exponent == Some(0) => continue,
+            _ => {}
+        }
+        digits = 0;
+        exponent = None;
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    true
+}
+
+/// A request's `previous_response_id` (the Responses API's thread link), read on its own so a
+/// mistyped sampling field elsewhere in the body cannot lose it; skipped unless named.
+fn previous_response_id(body: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Thread {
+        previous_response_id: Option<String>,
+    }
+    memchr::memmem::find(body, b"previous_response_id")?;
+    serde_json::from_slice::<Thread>(body)
+        .ok()?
+        .previous_response_id
 }
 
 /// The top-level `"id"` of a JSON object, read without building the document.

@@ -251,3 +251,46 @@ async fn bodies_go_into_the_document_as_the_json_text_they_arrived_as() {
     .await;
     assert_eq!(row.data.to_value()["request_body"], json!([1, 2]));
 }
+
+#[test]
+fn bodies_a_database_or_reader_could_not_hold_are_kept_as_strings() {
+    assert!(storable_everywhere(
+        br#"{"a":[1,2.5e-3,{"b":"1e99999 [[[["}],"t":true}"#
+    ));
+    assert!(storable_everywhere(br#"{"x":1e300,"y":-1E-300}"#));
+    assert!(!storable_everywhere(br#"{"x":1e301}"#));
+    assert!(!storable_everywhere(br#"{"x":1e-20000}"#));
+    assert!(!storable_everywhere(
+        format!(r#"{{"x":1{}}}"#, "0".repeat(400)).as_bytes()
+    ));
+    assert!(!storable_everywhere(
+        format!(r#"{{"x":0.{}1}}"#, "0".repeat(20000)).as_bytes()
+    ));
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    assert!(!storable_everywhere(deep.as_bytes()));
+    // Brackets and escaped quotes inside strings do not count.
+    let quoted = format!(r#"{{"s":"\"{}"}}"#, "[".repeat(200));
+    assert!(storable_everywhere(quoted.as_bytes()));
+}
+
+#[tokio::test]
+async fn unstorable_bodies_and_mistyped_fields_keep_the_row_readable() {
+    let (recorder, rows) = new_recorder(true, None);
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let row = row_for(&recorder, &rows, "/v1/responses", |c| {
+        c.request_body = Some(Bytes::from(
+            r#"{"previous_response_id":"resp_7","temperature":"hot","n":1e400}"#,
+        ));
+        c.response_body = Some(Bytes::from(deep.clone()));
+    })
+    .await;
+    // A mistyped sampling field does not lose the thread link.
+    assert_eq!(row.previous_response_id.as_deref(), Some("resp_7"));
+    let data = row.data.to_value();
+    assert_eq!(
+        data["request_body"],
+        r#"{"previous_response_id":"resp_7","temperature":"hot","n":1e400}"#
+    );
+    assert_eq!(data["response_body"], deep.as_str());
+    assert!(data.get("temperature").is_none());
+}
