@@ -1,7 +1,8 @@
 //! A provider's model list with what some lists say beyond the ids: each model's context
 //! window and output limit ([`ModelLimits`]), which the admin model list shows.
 //!
-//! Only OpenAI-compatible lists carry limits today, each provider in its own words:
+//! Google's list states `inputTokenLimit` and `outputTokenLimit` (AI Studio; read in
+//! `gemini::models`). Of the OpenAI-compatible lists, each provider says it in its own words:
 //! OpenRouter `context_length` and `top_provider.max_completion_tokens`
 //! (<https://openrouter.ai/docs/api-reference/list-available-models>), Groq `context_window`
 //! and `max_completion_tokens` (<https://console.groq.com/docs/api-reference#models-list>),

@@ -240,17 +240,20 @@ impl Provider {
         match &self.adapter {
             Adapter::OpenAiCompat(a) => a.list_models().await.map(|listing| listing.models),
             Adapter::Anthropic(a) => a.list_models().await,
-            Adapter::Gemini(a) | Adapter::GoogleCompat { native: a, .. } => a.list_models().await,
+            Adapter::Gemini(a) | Adapter::GoogleCompat { native: a, .. } => {
+                a.list_models().await.map(|listing| listing.models)
+            }
             Adapter::Bedrock(a) => a.list_models().await,
             Adapter::Broken(reason) => Err(self.broken(reason)),
         }
     }
 
     /// The provider's own model list with each model's context window and output limit where
-    /// the list states them (OpenAI-compatible lists only, see `model_list`).
+    /// the list states them (OpenAI-compatible lists and Google's, see `model_list`).
     pub async fn model_listing(&self) -> Result<crate::ModelListing, ProviderError> {
         match &self.adapter {
             Adapter::OpenAiCompat(a) => a.list_models().await,
+            Adapter::Gemini(a) | Adapter::GoogleCompat { native: a, .. } => a.list_models().await,
             _ => self.list_models().await.map(crate::ModelListing::from),
         }
     }

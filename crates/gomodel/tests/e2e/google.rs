@@ -383,6 +383,22 @@ async fn gemini_embeddings_and_model_list() {
             .any(|id| id.contains("imagen") || id.ends_with("/aqa")),
         "{ids:?}"
     );
+
+    // The admin model list shows the limits Google's list states.
+    let admin: Value = gateway
+        .get("/admin/api/v1/models")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let flash = admin["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["provider_name"] == "gemini" && m["model"] == "gemini-2.5-flash")
+        .unwrap_or_else(|| panic!("{admin}"));
+    assert_eq!(flash["context_window"], 1_048_576, "{flash}");
+    assert_eq!(flash["max_output_tokens"], 65_536, "{flash}");
 }
 
 #[tokio::test]

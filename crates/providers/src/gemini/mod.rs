@@ -28,7 +28,7 @@ use reqwest::{Method, Url};
 use serde::Deserialize;
 
 use crate::error::parse_body;
-use crate::provider::{CallContext, ChatReply, JsonReply, RequestAdjustments, UpstreamModel};
+use crate::provider::{CallContext, ChatReply, JsonReply, RequestAdjustments};
 use crate::redact::redact;
 use crate::response::{MAX_ERROR_BYTES, MAX_RESPONSE_BYTES, invalid, read_body};
 use crate::settings::GlobalProviderOptions;
@@ -139,7 +139,7 @@ impl GeminiNative {
         embeddings::embed(self, body, ctx, adjustments).await
     }
 
-    pub(crate) async fn list_models(&self) -> Result<Vec<UpstreamModel>, ProviderError> {
+    pub(crate) async fn list_models(&self) -> Result<crate::ModelListing, ProviderError> {
         models::list(self).await
     }
 

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::GeminiNative;
 use super::target::Target;
 use crate::ProviderError;
+use crate::model_list::{ModelLimits, ModelListing};
 use crate::provider::{CallContext, UpstreamModel};
 use crate::response::{MAX_RESPONSE_BYTES, invalid, read_body};
 use crate::util::percent_encode;
@@ -45,9 +46,31 @@ struct Entry {
     name: String,
     #[serde(default)]
     supported_generation_methods: Option<Vec<String>>,
+    /// AI Studio's limits (Model Garden states none). Read loosely: a limit that is not a
+    /// positive whole number is ignored, never a reason to refuse the list.
+    #[serde(default)]
+    input_token_limit: Option<serde_json::Value>,
+    #[serde(default)]
+    output_token_limit: Option<serde_json::Value>,
 }
 
-pub(super) async fn list(provider: &GeminiNative) -> Result<Vec<UpstreamModel>, ProviderError> {
+impl Entry {
+    /// Gemini counts the prompt and the answer against separate limits; the input limit is
+    /// what a conversation can hold, so it is the context window shown.
+    fn limits(&self) -> ModelLimits {
+        let positive = |v: &Option<serde_json::Value>| {
+            v.as_ref()
+                .and_then(serde_json::Value::as_u64)
+                .filter(|n| *n > 0)
+        };
+        ModelLimits {
+            context_window: positive(&self.input_token_limit),
+            max_output_tokens: positive(&self.output_token_limit),
+        }
+    }
+}
+
+pub(super) async fn list(provider: &GeminiNative) -> Result<ModelListing, ProviderError> {
     let (base, vertex) = match provider.target() {
         Target::AiStudio { native_base, .. } => (format!("{native_base}/models"), false),
         Target::Vertex { models_url, .. } => (models_url.clone(), true),
@@ -57,7 +80,7 @@ pub(super) async fn list(provider: &GeminiNative) -> Result<Vec<UpstreamModel>, 
         stream: false,
         model: "",
     };
-    let mut models = Vec::new();
+    let mut listing = ModelListing::default();
     let mut token: Option<String> = None;
     for _ in 0..MAX_PAGES {
         let mut url = format!("{base}?pageSize=1000");
@@ -77,7 +100,11 @@ pub(super) async fn list(provider: &GeminiNative) -> Result<Vec<UpstreamModel>, 
         })?;
         for entry in page.models.into_iter().chain(page.publisher_models) {
             if let Some(id) = usable(&entry, vertex) {
-                models.push(UpstreamModel {
+                let limits = entry.limits();
+                if !limits.is_empty() {
+                    listing.limits.insert(id.clone(), limits);
+                }
+                listing.models.push(UpstreamModel {
                     id,
                     created: None,
                     owned_by: Some("google".to_owned()),
@@ -89,7 +116,7 @@ pub(super) async fn list(provider: &GeminiNative) -> Result<Vec<UpstreamModel>, 
             None => break,
         }
     }
-    Ok(models)
+    Ok(listing)
 }
 
 /// The model's id when a chat or embeddings request can use it.
@@ -126,7 +153,29 @@ mod tests {
             name: name.to_owned(),
             supported_generation_methods: methods
                 .map(|m| m.iter().map(|s| (*s).to_owned()).collect()),
+            input_token_limit: None,
+            output_token_limit: None,
         }
+    }
+
+    #[test]
+    fn limits_are_read_loosely() {
+        let page: Page = serde_json::from_str(
+            r#"{"models":[
+                {"name":"models/gemini-2.5-flash","inputTokenLimit":1048576,"outputTokenLimit":65536},
+                {"name":"models/odd","inputTokenLimit":"lots","outputTokenLimit":-1},
+                {"name":"models/none"}]}"#,
+        )
+        .unwrap();
+        let limits: Vec<ModelLimits> = page.models.iter().map(Entry::limits).collect();
+        assert_eq!(
+            limits[0],
+            ModelLimits {
+                context_window: Some(1_048_576),
+                max_output_tokens: Some(65_536)
+            }
+        );
+        assert!(limits[1].is_empty() && limits[2].is_empty());
     }
 
     #[test]
