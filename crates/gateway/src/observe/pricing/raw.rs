@@ -90,6 +90,7 @@ impl RawUsage {
         usage
             .raw
             .as_deref()
+            .filter(|raw| says_more_than(raw.get().as_bytes(), usage))
             .and_then(|raw| serde_json::from_str(raw.get()).ok())
             .unwrap_or_default()
     }
@@ -185,6 +186,48 @@ impl RawUsage {
     }
 }
 
+/// Whether the raw object names a field [`RawUsage`] reads that `usage`'s own counts do not
+/// already carry; when it does not, parsing it (most of what pricing a request cost) would
+/// only give the defaults. One pass over the object's quotes, keys told apart by their first
+/// letter. A false alarm only costs the parse; a miss would misprice, so any key that merely
+/// starts like a field counts.
+fn says_more_than(raw: &[u8], usage: &Usage) -> bool {
+    memchr::memchr_iter(b'"', raw).any(|quote| {
+        let key = &raw[quote + 1..];
+        match key.first() {
+            // cost, cost_details, cost_in_usd_ticks, cache_creation(_input_tokens),
+            // cache_read_input_tokens, cacheWriteInputTokens, cacheReadInputTokens,
+            // cache_write_tokens; cached_tokens only when `usage` lacks it.
+            Some(b'c') => {
+                key.starts_with(b"cost")
+                    || key.starts_with(b"cache_")
+                    || key.starts_with(b"cacheWrite")
+                    || key.starts_with(b"cacheRead")
+                    || (usage.cached_tokens.is_none() && key.starts_with(b"cached_tokens"))
+            }
+            Some(b'p') => key.starts_with(b"prompt_cache_hit"),
+            Some(b'i') => key.starts_with(b"input_tokens_details") || key.starts_with(b"is_byok"),
+            Some(b'o') => key.starts_with(b"output_tokens_details"),
+            Some(b'r') => usage.reasoning_tokens.is_none() && key.starts_with(b"reasoning_tokens"),
+            Some(b'a') => key.starts_with(b"audio_tokens\"") && !zero_value(&key[13..]),
+            _ => false,
+        }
+    })
+}
+
+/// Whether the text after a key is `: 0` (OpenAI lists zero audio tokens in every answer).
+fn zero_value(after_key: &[u8]) -> bool {
+    let mut rest = after_key.trim_ascii_start();
+    let Some(colon_rest) = rest.strip_prefix(b":") else {
+        return false;
+    };
+    rest = colon_rest.trim_ascii_start();
+    rest.first() == Some(&b'0')
+        && !rest
+            .get(1)
+            .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E'))
+}
+
 fn usable(usd: f64) -> bool {
     usd.is_finite() && usd >= 0.0
 }
@@ -248,5 +291,72 @@ impl<'de> Visitor<'de> for NumberVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::value::RawValue;
+
+    use super::*;
+
+    /// What pricing reads from a `RawUsage` for a request whose own counts are these (the
+    /// raw fallbacks are read only where `usage` lacks a count), comparable.
+    fn reading(raw: &RawUsage, cached: Option<u64>, reasoning: Option<u64>) -> String {
+        format!(
+            "{:?} {} {} {:?} {:?} {}",
+            raw.reported_cost().map(|c| (c.usd, c.caveat)),
+            raw.cache_write_tokens(),
+            raw.one_hour_cache_write_tokens(),
+            cached.or_else(|| raw.cached_tokens()),
+            reasoning.or_else(|| raw.reasoning_tokens()),
+            raw.has_audio()
+        )
+    }
+
+    #[test]
+    fn skipping_the_parse_never_changes_what_pricing_reads() {
+        let objects = [
+            // OpenAI, with the zero audio counts it always sends.
+            r#"{"prompt_tokens":17,"completion_tokens":4,"total_tokens":21,"prompt_tokens_details":{"cached_tokens":3,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":2,"audio_tokens":0,"accepted_prediction_tokens":0}}"#,
+            r#"{"prompt_tokens":17,"completion_tokens":4,"total_tokens":21,"completion_tokens_details":{"audio_tokens": 12}}"#,
+            r#"{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2,"prompt_tokens_details":{"audio_tokens":0.5}}"#,
+            // Anthropic, Bedrock, DeepSeek, OpenRouter (BYOK), xAI, Responses.
+            r#"{"input_tokens":10,"output_tokens":5,"cache_creation_input_tokens":100,"cache_read_input_tokens":50,"cache_creation":{"ephemeral_1h_input_tokens":40}}"#,
+            r#"{"inputTokens":10,"outputTokens":5,"cacheReadInputTokens":7,"cacheWriteInputTokens":3}"#,
+            r#"{"prompt_tokens":10,"completion_tokens":5,"prompt_cache_hit_tokens":6,"prompt_cache_miss_tokens":4}"#,
+            r#"{"prompt_tokens":10,"completion_tokens":5,"cost":0.002,"is_byok":true,"cost_details":{"upstream_inference_cost":0.01},"prompt_tokens_details":{"cache_write_tokens":2}}"#,
+            r#"{"prompt_tokens":10,"completion_tokens":5,"num_sources_used":0,"cost_in_usd_ticks":12345}"#,
+            r#"{"input_tokens":10,"output_tokens":5,"input_tokens_details":{"cached_tokens":4},"output_tokens_details":{"reasoning_tokens":3}}"#,
+            // Gemini's usageMetadata: nothing pricing reads.
+            r#"{"promptTokenCount":10,"candidatesTokenCount":5,"thoughtsTokenCount":2,"cachedContentTokenCount":1}"#,
+        ];
+        for text in objects {
+            let raw = RawValue::from_string(text.to_owned()).unwrap();
+            let full: RawUsage = serde_json::from_str(text).unwrap();
+            // With and without the counts the protocol layer extracts.
+            for (cached, reasoning) in [(None, None), (Some(3), Some(2))] {
+                let usage = Usage {
+                    cached_tokens: cached,
+                    reasoning_tokens: reasoning,
+                    raw: Some(raw.clone()),
+                    ..Default::default()
+                };
+                let quick = RawUsage::of(&usage);
+                assert_eq!(
+                    reading(&quick, cached, reasoning),
+                    reading(&full, cached, reasoning),
+                    "{text} with {cached:?}"
+                );
+            }
+        }
+        // The common answer skips the parse.
+        let usage = Usage {
+            cached_tokens: Some(3),
+            reasoning_tokens: Some(2),
+            raw: Some(RawValue::from_string(objects[0].to_owned()).unwrap()),
+            ..Default::default()
+        };
+        assert!(!says_more_than(objects[0].as_bytes(), &usage));
     }
 }
