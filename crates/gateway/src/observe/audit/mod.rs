@@ -474,19 +474,11 @@ const MAX_NUMBER_DIGITS: usize = 300;
 /// a body that fails is kept as a string of its text instead (an insert PostgreSQL refuses
 /// fails its whole batch, and retrying it would stall the audit log).
 fn storable_everywhere(text: &[u8]) -> bool {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    let mut digits = 0usize;
+    let (mut depth, mut digits) = (0usize, 0usize);
     let mut exponent: Option<usize> = None;
-    for &byte in text {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    let mut i = 0;
+    while let Some(&byte) = text.get(i) {
+        i += 1;
         if byte.is_ascii_digit() {
             digits += 1;
             if digits > MAX_NUMBER_DIGITS {
@@ -512,7 +504,22 @@ fn storable_everywhere(text: &[u8]) -> bool {
         digits = 0;
         exponent = None;
         match byte {
-            b'"' => in_string = true,
+            // Most of a body is string content: jump from quote to quote (escapes skipped).
+            b'"' => loop {
+                let Some(at) = text
+                    .get(i..)
+                    .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+                else {
+                    return true;
+                };
+                let stop = i + at;
+                if text[stop] == b'\\' {
+                    i = stop + 2;
+                } else {
+                    i = stop + 1;
+                    break;
+                }
+            },
             b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
