@@ -171,17 +171,7 @@ fn entry_for<'e>(entries: &'e [Value], path: &str, stream: bool) -> &'e Value {
 #[tokio::test]
 async fn passthrough_rows_capture_the_answer_as_it_streams() {
     let fake = fake().await;
-    let base = format!("{}/v1", fake.base_url());
-    let gateway = TestGateway::start(&[
-        ("GOMODEL_MASTER_KEY", MASTER_KEY),
-        ("OPENAI_API_KEY", PROVIDER_KEY),
-        ("OPENAI_BASE_URL", &base),
-        ("ANTHROPIC_API_KEY", PROVIDER_KEY),
-        ("ANTHROPIC_BASE_URL", &base),
-        ("LOGGING_ENABLED", "true"),
-        ("LOGGING_FLUSH_INTERVAL", "100ms"),
-    ])
-    .await;
+    let gateway = TestGateway::start(&as_refs(&audited_env(&fake, &[]))).await;
     let plain = gateway
         .post("/p/openai/chat/completions", &chat_body("gpt-4o-mini"))
         .await;
@@ -241,17 +231,7 @@ async fn passthrough_rows_capture_the_answer_as_it_streams() {
 #[tokio::test]
 async fn messages_streams_are_rebuilt_into_one_message() {
     let fake = fake().await;
-    let base = format!("{}/v1", fake.base_url());
-    let gateway = TestGateway::start(&[
-        ("GOMODEL_MASTER_KEY", MASTER_KEY),
-        ("OPENAI_API_KEY", PROVIDER_KEY),
-        ("OPENAI_BASE_URL", &base),
-        ("ANTHROPIC_API_KEY", PROVIDER_KEY),
-        ("ANTHROPIC_BASE_URL", &base),
-        ("LOGGING_ENABLED", "true"),
-        ("LOGGING_FLUSH_INTERVAL", "100ms"),
-    ])
-    .await;
+    let gateway = TestGateway::start(&as_refs(&audited_env(&fake, &[]))).await;
     let tools = json!([{"name": "get_weather", "description": "Weather",
         "input_schema": {"type": "object", "properties": {"location": {"type": "string"}}}}]);
     for model in ["anthropic/claude-sonnet-4-5", "openai/gpt-4o-mini"] {
@@ -320,20 +300,9 @@ async fn messages_streams_are_rebuilt_into_one_message() {
 
 #[tokio::test]
 async fn every_route_is_audited_when_not_only_model_interactions() {
-    let (fake, gateway) = {
-        let fake = fake().await;
-        let base = format!("{}/v1", fake.base_url());
-        let gateway = TestGateway::start(&[
-            ("GOMODEL_MASTER_KEY", MASTER_KEY),
-            ("OPENAI_API_KEY", PROVIDER_KEY),
-            ("OPENAI_BASE_URL", &base),
-            ("LOGGING_ENABLED", "true"),
-            ("LOGGING_ONLY_MODEL_INTERACTIONS", "false"),
-            ("LOGGING_FLUSH_INTERVAL", "100ms"),
-        ])
-        .await;
-        (fake, gateway)
-    };
+    let fake = fake().await;
+    let env = audited_env(&fake, &[("LOGGING_ONLY_MODEL_INTERACTIONS", "false")]);
+    let gateway = TestGateway::start(&as_refs(&env)).await;
     let _ = &fake;
     assert_eq!(gateway.get("/v1/models").await.status(), 200);
     let refused = gateway
@@ -414,11 +383,7 @@ async fn credentials_never_reach_rows_logs_or_admin_answers() {
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let client = client();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while client.get(format!("{base}/health")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "gateway did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until_up(&client, &base).await;
     // Keys in headers, in the prompt, in unknown fields, and in a failing request.
     let prompt = format!(
         "my keys are {PROVIDER_KEY} and {MASTER_KEY}, {GEMINI_SECRET}, {AWS_SECRET} and {AWS_SESSION}"

@@ -89,15 +89,7 @@ async fn stream_is_decoded_from_event_stream_frames() {
     let gateway = bedrock_gateway(&fake, &[]).await;
     let body = json!({"model": NOVA, "stream": true, "stream_options": {"include_usage": true},
         "messages": [{"role": "user", "content": "Say hello"}]});
-    let response = gateway.post("/v1/chat/completions", &body).await;
-    assert_eq!(response.status(), 200);
-    let text = response.text().await.unwrap();
-    let data = sse_data(&text);
-    assert_eq!(data.last().map(String::as_str), Some("[DONE]"), "{text}");
-    let chunks: Vec<Value> = data[..data.len() - 1]
-        .iter()
-        .map(|d| serde_json::from_str(d).unwrap())
-        .collect();
+    let (chunks, text) = stream_chat(&gateway, &body).await;
     let content: String = chunks
         .iter()
         .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
@@ -167,16 +159,6 @@ async fn claude_thinking_and_parallel_tools_round_trip() {
     assert!(turns[2]["content"][0]["toolResult"]["toolUseId"].is_string());
 }
 
-/// The `data:` chunks of a finished OpenAI stream (which must end with `[DONE]`).
-fn stream_chunks(text: &str) -> Vec<Value> {
-    let data = sse_data(text);
-    assert_eq!(data.last().map(String::as_str), Some("[DONE]"), "{text}");
-    data[..data.len() - 1]
-        .iter()
-        .map(|d| serde_json::from_str(d).unwrap())
-        .collect()
-}
-
 /// Tool calls rebuilt from stream deltas, by index: (id, name, argument fragments).
 fn streamed_calls(chunks: &[Value]) -> Vec<(String, String, Vec<String>)> {
     let mut calls: Vec<(String, String, Vec<String>)> = Vec::new();
@@ -214,7 +196,7 @@ async fn claude_stream_delivers_signed_thinking_and_tool_argument_fragments() {
     let response = gateway.post("/v1/chat/completions", &body).await;
     assert_eq!(response.status(), 200);
     let text = response.text().await.unwrap();
-    let chunks = stream_chunks(&text);
+    let chunks = done_chunks(&text);
     assert_eq!(
         last_to(&fake, "/converse-stream").json()["additionalModelRequestFields"]["thinking"]["type"],
         "enabled"
@@ -434,7 +416,7 @@ async fn inference_profile_arn_is_one_encoded_signed_path_segment() {
         .text()
         .await
         .unwrap();
-    let content: String = stream_chunks(&text)
+    let content: String = done_chunks(&text)
         .iter()
         .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
         .collect();

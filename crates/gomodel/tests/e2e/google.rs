@@ -158,15 +158,7 @@ async fn gemini_stream_carries_usage_in_the_last_chunk() {
     let body = json!({"model": "gemini/gemini-2.5-flash", "stream": true,
         "stream_options": {"include_usage": true},
         "messages": [{"role": "user", "content": "Say hello"}]});
-    let response = gateway.post("/v1/chat/completions", &body).await;
-    assert_eq!(response.status(), 200);
-    let text = response.text().await.unwrap();
-    let data = sse_data(&text);
-    assert_eq!(data.last().map(String::as_str), Some("[DONE]"), "{text}");
-    let chunks: Vec<Value> = data[..data.len() - 1]
-        .iter()
-        .map(|d| serde_json::from_str(d).unwrap())
-        .collect();
+    let (chunks, text) = stream_chat(&gateway, &body).await;
     let content: String = chunks
         .iter()
         .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
@@ -270,15 +262,7 @@ async fn gemini_safety_blocks_are_content_filter_with_the_reason() {
         let mut body = chat_body(model);
         body["stream"] = json!(true);
         body["stream_options"] = json!({"include_usage": true});
-        let response = gateway.post("/v1/chat/completions", &body).await;
-        assert_eq!(response.status(), 200);
-        let text = response.text().await.unwrap();
-        let data = sse_data(&text);
-        assert_eq!(data.last().map(String::as_str), Some("[DONE]"), "{text}");
-        let chunks: Vec<Value> = data[..data.len() - 1]
-            .iter()
-            .map(|d| serde_json::from_str(d).unwrap())
-            .collect();
+        let (chunks, text) = stream_chat(&gateway, &body).await;
         let finish = chunks
             .iter()
             .find(|c| c["choices"][0]["finish_reason"].is_string())

@@ -174,3 +174,55 @@ pub fn last_to(fake: &FakeUpstream, suffix: &str) -> gomodel_fake_upstream::Rece
         .find(|r| r.path.ends_with(suffix))
         .unwrap_or_else(|| panic!("no request to …{suffix}"))
 }
+
+/// Waits until a gateway process started by the test answers `GET {base}/health` (10 s).
+pub async fn wait_until_up(client: &reqwest::Client, base: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while client.get(format!("{base}/health")).send().await.is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gateway did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// The env of [`openai_env`] with Anthropic on the same fake and the audit log on (flushed
+/// every 100 ms), plus `extra`.
+pub fn audited_env(fake: &FakeUpstream, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut env = openai_env(fake);
+    env.extend([
+        ("ANTHROPIC_API_KEY".into(), PROVIDER_KEY.into()),
+        (
+            "ANTHROPIC_BASE_URL".into(),
+            format!("{}/v1", fake.base_url()),
+        ),
+        ("LOGGING_ENABLED".into(), "true".into()),
+        ("LOGGING_FLUSH_INTERVAL".into(), "100ms".into()),
+    ]);
+    env.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    env
+}
+
+/// The `data:` chunks of a finished OpenAI stream (which must end with `[DONE]`), parsed.
+pub fn done_chunks(text: &str) -> Vec<Value> {
+    let data = sse_data(text);
+    assert_eq!(data.last().map(String::as_str), Some("[DONE]"), "{text}");
+    data[..data.len() - 1]
+        .iter()
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect()
+}
+
+/// A streamed chat through `gateway`: asserts a 200 and returns its [`done_chunks`] with the
+/// raw text (for assertion messages).
+pub async fn stream_chat(gateway: &TestGateway, body: &Value) -> (Vec<Value>, String) {
+    let response = gateway.post("/v1/chat/completions", body).await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    (done_chunks(&text), text)
+}

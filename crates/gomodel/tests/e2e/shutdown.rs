@@ -41,11 +41,7 @@ async fn sigterm_drains_in_flight_requests_and_exits_zero() {
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let client = client();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while client.get(format!("{base}/health")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "gateway did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until_up(&client, &base).await;
 
     let slow = tokio::spawn({
         let (client, url) = (client.clone(), format!("{base}/v1/chat/completions"));

@@ -804,11 +804,7 @@ async fn the_unpriced_warning_is_logged_once_per_model() {
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let client = client();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while client.get(format!("{base}/health")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "gateway did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until_up(&client, &base).await;
     let models = [
         "ollama/llama3.2",
         "ollama/llama3.2",
@@ -899,11 +895,7 @@ async fn sigterm_mid_load_leaves_exactly_one_row_per_answered_request() {
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let client = client();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while client.get(format!("{base}/health")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "gateway did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until_up(&client, &base).await;
     let answered = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut workers = Vec::new();
     for worker in 0..32 {
@@ -949,51 +941,41 @@ async fn sigterm_mid_load_leaves_exactly_one_row_per_answered_request() {
     let store = Store::connect(&StoreConfig::Sqlite { path: db })
         .await
         .unwrap();
-    let mut stored = std::collections::HashMap::new();
-    let mut offset = 0;
-    loop {
-        let page = store
-            .usage_log(&UsageFilter::default(), 1000, offset)
-            .await
-            .unwrap();
-        if page.items.is_empty() {
-            break;
+    let usage_rows = rows_per_request(|offset| {
+        let store = &store;
+        async move {
+            let filter = UsageFilter::default();
+            let page = store.usage_log(&filter, 1000, offset).await;
+            page.unwrap()
+                .items
+                .into_iter()
+                .map(|r| r.request_id)
+                .collect()
         }
-        offset += page.items.len() as u32;
-        for row in page.items {
-            *stored.entry(row.request_id).or_insert(0) += 1;
+    })
+    .await;
+    let audit_rows = rows_per_request(|offset| {
+        let store = &store;
+        async move {
+            let filter = gomodel_store::AuditFilter::default();
+            let page = store.audit_log(&filter, 1000, offset).await;
+            page.unwrap()
+                .items
+                .into_iter()
+                .map(|r| r.request_id)
+                .collect()
         }
-    }
+    })
+    .await;
     for id in &answered {
-        assert_eq!(
-            stored.get(id),
-            Some(&1),
-            "request {id} answered but has {:?} usage rows",
-            stored.get(id)
-        );
-    }
-    let mut audited = std::collections::HashMap::new();
-    let mut offset = 0;
-    loop {
-        let page = store
-            .audit_log(&gomodel_store::AuditFilter::default(), 1000, offset)
-            .await
-            .unwrap();
-        if page.items.is_empty() {
-            break;
+        for (kind, rows) in [("usage", &usage_rows), ("audit", &audit_rows)] {
+            assert_eq!(
+                rows.get(id),
+                Some(&1),
+                "request {id} answered but has {:?} {kind} rows",
+                rows.get(id)
+            );
         }
-        offset += page.items.len() as u32;
-        for row in page.items {
-            *audited.entry(row.request_id).or_insert(0) += 1;
-        }
-    }
-    for id in &answered {
-        assert_eq!(
-            audited.get(id),
-            Some(&1),
-            "request {id} answered but has {:?} audit rows",
-            audited.get(id)
-        );
     }
 }
 
@@ -1026,4 +1008,25 @@ async fn passthrough_requests_record_the_usage_they_carry() {
         assert_eq!(entry["cost_source"], "catalog");
     }
     assert!(entries.iter().any(|e| e["stream"] == true));
+}
+
+/// How many stored rows each request id has, reading every page (1,000 rows a page) that
+/// `page(offset)` returns as request ids.
+async fn rows_per_request<F, Fut>(mut page: F) -> std::collections::HashMap<String, usize>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: std::future::Future<Output = Vec<String>>,
+{
+    let mut counts = std::collections::HashMap::new();
+    let mut offset = 0;
+    loop {
+        let ids = page(offset).await;
+        if ids.is_empty() {
+            return counts;
+        }
+        offset += ids.len() as u32;
+        for id in ids {
+            *counts.entry(id).or_insert(0) += 1;
+        }
+    }
 }
