@@ -1,8 +1,13 @@
 //! Writing and reading audit entries, and following a Responses API conversation through them.
 //!
 //! A conversation is a chain of requests linked by `previous_response_id`: entry B continues
-//! entry A when `B.previous_response_id = A.response_id`. Both columns are indexed, so walking a
-//! thread is one indexed lookup per hop.
+//! entry A when `B.previous_response_id = A.response_id` and A was a Responses API request (the
+//! only kind a `previous_response_id` can name). Both links are indexed, so walking a thread is
+//! one indexed lookup per hop.
+//!
+//! On SQLite an entry is stored compactly in `audit_records` (its key, the two conversation
+//! links, one JSON array of the other columns and the document) behind an `audit_logs` view
+//! with the familiar columns (migrations/sqlite/0006); PostgreSQL keeps a plain table.
 //!
 //! The log and the conversation attach each entry's token usage ([`RequestUsageSummary`]) from
 //! the usage rows of the same request. Both rows of a request carry its start time as `ts_us`,
@@ -10,12 +15,13 @@
 //! (unindexed) request id.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::OnceLock;
 
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::exec::RowGet;
 use crate::filter::{AuditFilter, Where};
 use crate::records::{AuditRow, Page, RawJson, RequestUsageSummary};
-use crate::sql::{Arg, Sql};
+use crate::sql::{Arg, Dialect, Sql, fixed_size_chunks};
 use crate::store::Store;
 use crate::usage::count_from_row;
 
@@ -46,6 +52,113 @@ fn audit_values(r: &AuditRow) -> [Arg; 19] {
         (&r.auth_method).into(),
         Arg::RawJson(Some(r.data.clone())),
     ]
+}
+
+/// Rows per SQLite insert statement, largest first: a batch is cut into statements of exactly
+/// these sizes, so three statement texts serve every batch and stay prepared.
+const INSERT_SIZES: [usize; 3] = [64, 8, 1];
+
+/// The columns of `audit_records`, SQLite's compact layout (migrations/sqlite/0006).
+const RECORD_COLUMNS: &str = "id, ts_us, thread_response_id, previous_response_id, details, data";
+
+/// Everything of an entry but its key, conversation links and document, as SQLite stores it:
+/// one JSON array in `audit_records.details`, read back by the `audit_logs` view, which lists
+/// the same positions. A tuple struct serialises as an array; `None` becomes `null`.
+#[derive(serde::Serialize)]
+struct Details<'a>(
+    &'a str,            // 0 request_id
+    f64,                // 1 duration_ms
+    &'a Option<String>, // 2 requested_model
+    &'a Option<String>, // 3 resolved_model
+    &'a Option<String>, // 4 provider_type
+    &'a Option<String>, // 5 provider_name
+    i32,                // 6 status_code
+    &'a str,            // 7 method
+    &'a str,            // 8 path
+    &'a str,            // 9 user_path
+    bool,               // 10 stream
+    &'a Option<String>, // 11 client_ip
+    &'a Option<String>, // 12 error_type
+    &'a Option<String>, // 13 response_id
+    &'a Option<String>, // 14 auth_method
+);
+
+impl<'a> Details<'a> {
+    fn of(r: &'a AuditRow) -> Self {
+        Details(
+            &r.request_id,
+            r.duration_ms,
+            &r.requested_model,
+            &r.resolved_model,
+            &r.provider_type,
+            &r.provider_name,
+            r.status_code,
+            &r.method,
+            &r.path,
+            &r.user_path,
+            r.stream,
+            &r.client_ip,
+            &r.error_type,
+            &r.response_id,
+            &r.auth_method,
+        )
+    }
+}
+
+/// Whether an entry was a Responses API request, whose response id a later request may name
+/// as its `previous_response_id` (`/v1/responses`, or a provider's through passthrough).
+fn on_responses_route(path: &str) -> bool {
+    path.contains("/responses")
+}
+
+/// `INSERT INTO audit_records ...` for `rows`, one of [`INSERT_SIZES`] long; the text of each
+/// size is built once.
+fn record_insert(rows: &[AuditRow]) -> Result<Sql> {
+    static TEXTS: [OnceLock<String>; INSERT_SIZES.len()] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let build = || {
+        let mut sql = Sql::new(Dialect::Sqlite, "INSERT INTO audit_records (");
+        sql.push(RECORD_COLUMNS).push(") VALUES ");
+        for i in 0..rows.len() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind_tuple(std::iter::repeat_n(Arg::Int(0), 6));
+        }
+        // The key is the unique `(ts_us, id)` index.
+        sql.push(" ON CONFLICT DO NOTHING");
+        sql.text
+    };
+    let text = match INSERT_SIZES.iter().position(|&size| size == rows.len()) {
+        Some(slot) => std::borrow::Cow::Borrowed(TEXTS[slot].get_or_init(build).as_str()),
+        None => std::borrow::Cow::Owned(build()),
+    };
+    let mut sql = Sql::prepared(Dialect::Sqlite, &text, rows.len() * 6);
+    for row in rows {
+        let details = serde_json::to_string(&Details::of(row))
+            .map_err(|e| StoreError::Unsupported(format!("audit entry not serialisable: {e}")))?;
+        let thread = row
+            .response_id
+            .as_ref()
+            .filter(|_| on_responses_route(&row.path));
+        sql.value(row.id.as_str())
+            .value(row.ts_us)
+            .value(Arg::Text(thread.cloned()))
+            .value(&row.previous_response_id)
+            .value(details)
+            .value(row.data.get());
+    }
+    Ok(sql)
+}
+
+/// The time at the start of one of our entry ids (16 hex digits of microseconds, then 16
+/// random: `time_ordered` in the gateway), which is the entry's `ts_us`; `None` for any other
+/// id.
+fn time_of_id(id: &str) -> Option<i64> {
+    if id.len() != 32 || !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    i64::from_str_radix(&id[..16], 16).ok()
 }
 
 fn audit_from_row(r: &dyn RowGet) -> sqlx::Result<AuditRow> {
@@ -126,8 +239,21 @@ impl RequestUsageSummary {
 impl Store {
     /// Stores audit entries; entries whose id is already stored are skipped.
     pub async fn insert_audit(&self, rows: &[AuditRow]) -> Result<()> {
-        self.insert_skipping_existing("audit_logs", AUDIT_COLUMNS, rows, audit_values)
-            .await
+        if self.dialect() == Dialect::Postgres {
+            return self
+                .insert_skipping_existing("audit_logs", AUDIT_COLUMNS, rows, audit_values)
+                .await;
+        }
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let statements = fixed_size_chunks(rows, &INSERT_SIZES)
+            .into_iter()
+            .map(|(_, chunk)| record_insert(chunk))
+            .collect::<Result<Vec<_>>>()?;
+        self.execute_in_transaction(statements).await?;
+        self.note_rows_written(rows.len()).await;
+        Ok(())
     }
 
     /// Matching audit entries, newest first, with the total number of matches.
@@ -192,11 +318,15 @@ impl Store {
     }
 
     /// One audit entry by id.
+    /// On SQLite, where the key is `(ts_us, id)`, one of our ids is looked up by the time it
+    /// starts with (an index seek); any other id by a scan.
     pub async fn audit_entry(&self, id: &str) -> Result<Option<AuditRow>> {
         let mut sql = Sql::new(self.dialect(), "SELECT ");
-        sql.push(AUDIT_COLUMNS)
-            .push(" FROM audit_logs WHERE id = ")
-            .bind(id);
+        sql.push(AUDIT_COLUMNS).push(" FROM audit_logs WHERE ");
+        if let (Dialect::Sqlite, Some(ts_us)) = (self.dialect(), time_of_id(id)) {
+            sql.push("ts_us = ").bind(ts_us).push(" AND ");
+        }
+        sql.push("id = ").bind(id);
         self.fetch_optional(sql, audit_from_row).await
     }
 
@@ -256,10 +386,17 @@ impl Store {
     /// The entry that produced `response_id` (the earliest, should several mention it).
     async fn audit_by_response_id(&self, response_id: &str) -> Result<Option<AuditRow>> {
         let mut sql = Sql::new(self.dialect(), "SELECT ");
-        sql.push(AUDIT_COLUMNS)
-            .push(" FROM audit_logs WHERE response_id = ")
-            .bind(response_id)
-            .push(" ORDER BY ts_us, id LIMIT 1");
+        sql.push(AUDIT_COLUMNS).push(" FROM audit_logs WHERE ");
+        // The same rule on both backends: SQLite indexes the response ids of Responses API
+        // entries alone (`thread_response_id`), PostgreSQL every response id.
+        match self.dialect() {
+            Dialect::Sqlite => sql.push("thread_response_id = ").bind(response_id),
+            Dialect::Postgres => sql
+                .push("response_id = ")
+                .bind(response_id)
+                .push(" AND strpos(path, '/responses') > 0"),
+        };
+        sql.push(" ORDER BY ts_us, id LIMIT 1");
         self.fetch_optional(sql, audit_from_row).await
     }
 
@@ -276,6 +413,12 @@ impl Store {
 
     /// Deletes audit entries older than `ts_us`; returns how many were deleted.
     pub async fn delete_audit_before(&self, ts_us: i64) -> Result<u64> {
-        self.delete_in_batches("audit_logs", "id", ts_us).await
+        match self.dialect() {
+            Dialect::Sqlite => {
+                self.delete_in_batches("audit_records", "(ts_us, id)", ts_us)
+                    .await
+            }
+            Dialect::Postgres => self.delete_in_batches("audit_logs", "id", ts_us).await,
+        }
     }
 }

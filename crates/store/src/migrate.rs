@@ -48,6 +48,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "audit lean indexes",
         include_str!("../migrations/sqlite/0005_audit_lean_indexes.sql"),
     ),
+    (
+        6,
+        "audit records",
+        include_str!("../migrations/sqlite/0006_audit_records.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` for PostgreSQL, in order.
@@ -76,6 +81,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         5,
         "audit lean indexes",
         include_str!("../migrations/postgres/0005_audit_lean_indexes.sql"),
+    ),
+    (
+        6,
+        "audit records",
+        include_str!("../migrations/postgres/0006_audit_records.sql"),
     ),
 ];
 
@@ -129,6 +139,92 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::store::StoreConfig;
+    use crate::{AuditFilter, RawJson};
+
+    /// A database written before migration 6 (entries in the plain `audit_logs` table) reads
+    /// back the same after it: every column, the document, the log order and a conversation.
+    #[tokio::test]
+    async fn sqlite_audit_entries_survive_the_move_to_audit_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        let mut before_6 = migrator(Dialect::Sqlite);
+        before_6.migrations.to_mut().retain(|m| m.version < 6);
+        before_6.run(&pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO audit_logs (id, request_id, ts_us, duration_ms, requested_model, \
+             resolved_model, provider_type, provider_name, status_code, method, path, user_path, \
+             stream, client_ip, error_type, response_id, previous_response_id, auth_method, data) \
+             VALUES ('0000000000000064aaaaaaaaaaaaaaaa', 'req-1', 100, 12.5, 'gpt', 'gpt-x', \
+             'openai', 'openai', 200, 'POST', '/v1/responses', '/team', 1, '10.0.0.1', NULL, \
+             'resp_1', NULL, 'master_key', '{\"request_body\":{\"n\":1e-20000,\"s\":\"\\ud800\"}}'), \
+             ('legacy-id', 'req-2', 200, 3.0, NULL, NULL, NULL, NULL, 502, 'POST', \
+             '/v1/responses', '/', 0, NULL, 'provider_error', 'resp_2', 'resp_1', NULL, '{}'), \
+             ('0000000000000190bbbbbbbbbbbbbbbb', 'req-3', 400, 1.0, 'gpt', 'gpt', 'openai', \
+             'openai', 200, 'POST', '/v1/chat/completions', '/', 0, NULL, NULL, \
+             'chatcmpl-1', NULL, 'no_key', '{}')",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+
+        let store = Store::connect(&StoreConfig::Sqlite { path }).await.unwrap();
+        let first = store
+            .audit_entry("0000000000000064aaaaaaaaaaaaaaaa")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (first.request_id.as_str(), first.ts_us, first.duration_ms),
+            ("req-1", 100, 12.5)
+        );
+        assert_eq!(first.requested_model.as_deref(), Some("gpt"));
+        assert_eq!(first.resolved_model.as_deref(), Some("gpt-x"));
+        assert_eq!(first.provider_type.as_deref(), Some("openai"));
+        assert_eq!(first.provider_name.as_deref(), Some("openai"));
+        assert_eq!((first.status_code, first.method.as_str()), (200, "POST"));
+        assert_eq!(
+            (first.path.as_str(), first.user_path.as_str(), first.stream),
+            ("/v1/responses", "/team", true)
+        );
+        assert_eq!(first.client_ip.as_deref(), Some("10.0.0.1"));
+        assert_eq!(first.response_id.as_deref(), Some("resp_1"));
+        assert_eq!(first.auth_method.as_deref(), Some("master_key"));
+        assert_eq!(
+            first.data.get(),
+            r#"{"request_body":{"n":1e-20000,"s":"\ud800"}}"#,
+            "the document's text is copied as it was"
+        );
+        let legacy = store.audit_entry("legacy-id").await.unwrap().unwrap();
+        assert_eq!(legacy.error_type.as_deref(), Some("provider_error"));
+        assert_eq!(legacy.previous_response_id.as_deref(), Some("resp_1"));
+        assert_eq!((legacy.requested_model, legacy.auth_method), (None, None));
+        assert_eq!(legacy.data, RawJson::parse("{}").unwrap());
+
+        let page = store
+            .audit_log(&AuditFilter::default(), 10, 0)
+            .await
+            .unwrap();
+        let ids: Vec<&str> = page.items.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "0000000000000190bbbbbbbbbbbbbbbb",
+                "legacy-id",
+                "0000000000000064aaaaaaaaaaaaaaaa"
+            ]
+        );
+        let thread = store.audit_conversation("legacy-id", 10).await.unwrap();
+        let ids: Vec<&str> = thread.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["0000000000000064aaaaaaaaaaaaaaaa", "legacy-id"]);
+        store.close().await;
+    }
 
     #[test]
     fn both_backends_have_the_same_versions() {

@@ -11,39 +11,75 @@ use serde_json::value::RawValue;
 /// response bytes to the database without ever becoming a `Value` tree (building, cloning and
 /// re-serialising that tree was a visible share of the cost of a usage row).
 #[derive(Clone)]
-pub struct RawJson(Box<RawValue>);
+pub struct RawJson(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// Checked by serde_json when it was made.
+    Checked(Box<RawValue>),
+    /// Written by code that produces well-formed JSON by construction ([`RawJson::written`]).
+    Written(Box<str>),
+}
 
 impl RawJson {
     pub fn new(raw: Box<RawValue>) -> Self {
-        RawJson(raw)
+        RawJson(Repr::Checked(raw))
+    }
+
+    /// Text its writer guarantees to be one well-formed JSON value, taken without a check: the
+    /// gateway writes each audit document by hand, and checking the result again was a full
+    /// pass over every body on the request path. It is stored as it is; anything that hands it
+    /// on as JSON ([`Self::into_raw`], serialising) checks it then, and a text that fails is
+    /// passed on as a JSON string of itself, never as broken JSON.
+    pub fn written(text: String) -> Self {
+        RawJson(Repr::Written(text.into_boxed_str()))
     }
 
     /// From a parsed value (tests, re-pricing); `None` only if it cannot be serialised.
     pub fn from_value(value: &Value) -> Option<Self> {
-        serde_json::value::to_raw_value(value).ok().map(RawJson)
+        serde_json::value::to_raw_value(value).ok().map(Self::new)
     }
 
     /// Parses stored text; `None` when it is not JSON.
     pub fn parse(text: &str) -> Option<Self> {
-        RawValue::from_string(text.to_owned()).ok().map(RawJson)
+        RawValue::from_string(text.to_owned()).ok().map(Self::new)
     }
 
     /// The JSON text.
     pub fn get(&self) -> &str {
-        self.0.get()
+        match &self.0 {
+            Repr::Checked(raw) => raw.get(),
+            Repr::Written(text) => text,
+        }
     }
 
-    pub fn as_raw(&self) -> &RawValue {
-        &self.0
+    /// The document as a checked raw value (see [`Self::written`]).
+    pub fn to_raw(&self) -> Box<RawValue> {
+        match &self.0 {
+            Repr::Checked(raw) => raw.clone(),
+            Repr::Written(text) => checked(text.to_string()),
+        }
     }
 
     pub fn into_raw(self) -> Box<RawValue> {
-        self.0
+        match self.0 {
+            Repr::Checked(raw) => raw,
+            Repr::Written(text) => checked(text.into_string()),
+        }
     }
 
     pub fn to_value(&self) -> Value {
-        serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
+        serde_json::from_str(self.get()).unwrap_or(Value::Null)
     }
+}
+
+/// `text` as a raw value when it is JSON, else a JSON string holding it.
+fn checked(text: String) -> Box<RawValue> {
+    // The copy keeps the text for the fallback; a memcpy, cheaper than checking twice.
+    RawValue::from_string(text.clone()).unwrap_or_else(|err| {
+        tracing::error!(%err, "a written JSON document was not JSON; kept as a string");
+        serde_json::value::to_raw_value(&text).unwrap_or_default()
+    })
 }
 
 /// Equal when the documents are equal, whatever their spacing or key order (PostgreSQL's
@@ -56,13 +92,16 @@ impl PartialEq for RawJson {
 
 impl std::fmt::Debug for RawJson {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0.get())
+        f.write_str(self.get())
     }
 }
 
 impl Serialize for RawJson {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
+        match &self.0 {
+            Repr::Checked(raw) => raw.serialize(serializer),
+            Repr::Written(_) => self.to_raw().serialize(serializer),
+        }
     }
 }
 

@@ -76,7 +76,9 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
                 .get(http::header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            c.request_headers = super::audit::header_pairs(headers);
+            if recorder.log_headers() {
+                c.request_headers = super::audit::header_pairs(headers);
+            }
         });
     }
     let user_path = match request
@@ -126,8 +128,11 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
     let tee = audited
         && (fault.is_some()
             || !(super::audit::is_model_interaction(&endpoint) || endpoint.starts_with("/admin/")));
+    let log_headers = audit.as_ref().is_some_and(|a| a.log_headers());
     record.capture(|c| {
-        c.response_headers = super::audit::header_pairs(&parts.headers);
+        if log_headers {
+            c.response_headers = super::audit::header_pairs(&parts.headers);
+        }
         if tee {
             c.stream_kind = super::audit::StreamKind::Body;
         }

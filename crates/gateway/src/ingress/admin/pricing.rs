@@ -423,7 +423,7 @@ fn stored_usage(row: &UsageRow) -> Option<Usage> {
         total_tokens: count(row.total_tokens),
         cached_tokens: Some(count(row.cached_input_tokens)),
         reasoning_tokens: Some(count(row.reasoning_tokens)),
-        raw: row.raw_usage.as_ref().map(|raw| raw.as_raw().to_owned()),
+        raw: row.raw_usage.as_ref().map(|raw| raw.to_raw()),
     })
 }
 

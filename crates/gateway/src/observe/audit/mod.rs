@@ -12,6 +12,7 @@
 //! chunk are teed as they go out, never held back); parsing, reassembly and scrubbing happen in
 //! [`AuditRecorder::record`], once the answer has been sent.
 
+mod json_text;
 mod reassemble;
 pub mod secrets;
 
@@ -19,10 +20,11 @@ use base64::Engine;
 use bytes::Bytes;
 use gomodel_providers::Secret;
 use gomodel_store::{AuditRow, RawJson};
+use memchr::memmem;
 use serde::Deserialize;
-use serde_json::value::RawValue;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
+use self::json_text::{ObjectWriter, storable_json};
 use self::reassemble::{Dialect, reassemble};
 use self::secrets::{REDACTED, Scrubber};
 use super::record::{RecordSnapshot, RequestRecord};
@@ -105,7 +107,11 @@ pub fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
             let value = if REDACTED_HEADERS.contains(&name.as_str()) {
                 REDACTED.to_owned()
             } else {
-                String::from_utf8_lossy(value.as_bytes()).into_owned()
+                // Visible ASCII almost always: skip the lossy decoder's chunk walk.
+                value.to_str().map_or_else(
+                    |_| String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    str::to_owned,
+                )
             };
             (name.as_str().to_owned(), value)
         })
@@ -141,23 +147,6 @@ struct GenerationConfig {
     temperature: Option<f64>,
     #[serde(rename = "maxOutputTokens")]
     max_output_tokens: Option<u64>,
-}
-
-impl Sampling {
-    fn insert_into(self, data: &mut Map<String, Value>) {
-        let nested = self.generation_config.unwrap_or_default();
-        if let Some(t) = self.temperature.or(nested.temperature) {
-            data.insert("temperature".to_owned(), json!(t));
-        }
-        let max = self
-            .max_tokens
-            .or(self.max_completion_tokens)
-            .or(self.max_output_tokens)
-            .or(nested.max_output_tokens);
-        if let Some(max) = max {
-            data.insert("max_tokens".to_owned(), json!(max));
-        }
-    }
 }
 
 impl AuditRecorder {
@@ -212,69 +201,60 @@ impl AuditRecorder {
         status: u16,
     ) {
         let capture = record.take_audit().unwrap_or_default();
-        let mut data = Map::new();
-        // Bodies stay JSON text from capture to the database (see [`Document`]).
-        let mut bodies = Document::default();
-        if let Some(agent) = &capture.user_agent {
-            data.insert(
-                "user_agent".to_owned(),
-                Value::String(self.scrubber.scrub(agent).into_owned()),
-            );
-        }
-        if self.log_headers {
-            data.insert(
-                "request_headers".to_owned(),
-                self.headers(&capture.request_headers),
-            );
-            data.insert(
-                "response_headers".to_owned(),
-                self.headers(&capture.response_headers),
-            );
-        }
-        let request_body = if self.log_bodies {
-            capture.request_body.as_ref().map(|b| self.body(b))
-        } else {
-            None
-        };
-        // Read from the body as it came (the stored one may have become a string).
+        let bodies_len = capture.request_body.as_ref().map_or(0, Bytes::len)
+            + capture.response_body.as_ref().map_or(0, Bytes::len)
+            + capture.stream.len();
+        let mut data = ObjectWriter::with_capacity(bodies_len + 512);
         let request_text = capture.request_body.as_deref();
-        let sampling = request_text.and_then(|text| serde_json::from_slice::<Sampling>(text).ok());
-        let previous_response_id = request_text.and_then(previous_response_id);
-        if let Some(sampling) = sampling {
-            sampling.insert_into(&mut data);
-        }
+        let mut body_response_id = None;
         if self.log_bodies {
-            if let (Some(body), Some(raw)) = (&capture.request_body, request_body) {
-                bodies.push("request_body", raw);
+            if let Some(body) = &capture.request_body {
+                self.body(&mut data, "request_body", body);
                 if body.len() > BODY_CAP {
-                    data.insert(
-                        "request_body_too_big_to_handle".to_owned(),
-                        Value::Bool(true),
-                    );
+                    data.boolean("request_body_too_big_to_handle", true);
                 }
             }
-            self.response_body(&capture, path, &mut data, &mut bodies);
+            body_response_id = self.response_body(&capture, path, &mut data);
         }
+        if let Some(agent) = &capture.user_agent {
+            data.string("user_agent", &self.scrubber.scrub(agent));
+        }
+        if self.log_headers {
+            data.object("request_headers", |h| {
+                self.headers(h, &capture.request_headers);
+            });
+            data.object("response_headers", |h| {
+                self.headers(h, &capture.response_headers);
+            });
+        }
+        // Read from the body as it came (the stored one may have become a string).
+        if let Some(sampling) = request_text.and_then(Sampling::of) {
+            sampling.write_into(&mut data);
+        }
+        let previous_response_id = request_text.and_then(previous_response_id);
         if let Some(code) = &facts.error_code {
-            data.insert("error_code".to_owned(), Value::String(code.clone()));
+            data.string("error_code", code);
         }
         if let Some(message) = &facts.error_message {
-            data.insert(
-                "error_message".to_owned(),
-                Value::String(self.scrubber.scrub(message).into_owned()),
-            );
+            data.string("error_message", &self.scrubber.scrub(message));
         }
         if let Some(usage) = &facts.usage {
-            data.insert(
-                "usage".to_owned(),
-                json!({"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-                       "total_tokens": usage.total_tokens, "cached_tokens": usage.cached_tokens}),
-            );
+            data.object("usage", |u| {
+                u.integer("prompt_tokens", usage.prompt_tokens);
+                u.integer("completion_tokens", usage.completion_tokens);
+                u.integer("total_tokens", usage.total_tokens);
+                match usage.cached_tokens {
+                    Some(cached) => u.integer("cached_tokens", cached),
+                    None => u.raw("cached_tokens", "null"),
+                }
+            });
         }
-        let response_id = facts
-            .response_id
-            .clone()
-            .or_else(|| bodies.get("response_body").and_then(top_level_id));
+        let data = data.finish();
+        debug_assert!(
+            serde_json::from_str::<serde::de::IgnoredAny>(&data).is_ok(),
+            "the written document is JSON: {data}"
+        );
+        let data = RawJson::written(data);
         let row = AuditRow {
             id: super::request_id::time_ordered(record.started_at_us),
             request_id: record.request_id.clone(),
@@ -301,236 +281,141 @@ impl AuditRecorder {
                     error_type(status)
                 }
             }),
-            response_id,
+            response_id: facts.response_id.clone().or(body_response_id),
             previous_response_id,
             auth_method: capture.auth_method.map(str::to_owned),
-            data: bodies.into_document(data),
+            data,
             usage: None,
         };
         self.writer.submit(row);
     }
 
-    /// `response_body` (and its flags) from whichever way the answer was captured.
+    /// `response_body` (and its flags) from whichever way the answer was captured; returns the
+    /// answer's top-level `id`, for a handler that did not note it.
     fn response_body(
         &self,
         capture: &AuditCapture,
         path: &str,
-        data: &mut Map<String, Value>,
-        bodies: &mut Document,
-    ) {
-        let (value, too_big) = if let Some(body) = &capture.response_body {
-            (self.body(body), body.len() > BODY_CAP)
-        } else if capture.stream.is_empty() {
-            return;
-        } else if let Some(encoding) = &capture.content_encoding {
+        data: &mut ObjectWriter,
+    ) -> Option<String> {
+        if let Some(body) = &capture.response_body {
+            self.body(data, "response_body", body);
+            if body.len() > BODY_CAP {
+                data.boolean("response_body_too_big_to_handle", true);
+            }
+            return top_level_id(body);
+        }
+        if capture.stream.is_empty() {
+            return None;
+        }
+        let mut id = None;
+        if let Some(encoding) = &capture.content_encoding {
             // No gzip/deflate/br decoder is linked into the gateway (it never needed one: it
             // relays encoded passthrough answers as they are), so the bytes are kept as they
             // came, in base64, and marked.
-            data.insert(
-                "response_content_encoding".to_owned(),
-                Value::String(encoding.clone()),
-            );
-            data.insert("response_body_base64".to_owned(), Value::Bool(true));
-            (
-                raw_string(&base64_text(&capture.stream)),
-                capture.stream_truncated,
-            )
+            data.string("response_content_encoding", encoding);
+            data.boolean("response_body_base64", true);
+            data.string("response_body", &base64_text(&capture.stream));
         } else if capture.stream_kind == StreamKind::Body {
             // Text, or text cut mid-character by the cap; anything else is binary.
             let text = std::str::from_utf8(&capture.stream)
                 .map_or_else(|err| err.error_len().is_none(), |_| true);
             if text {
-                (self.body(&capture.stream), capture.stream_truncated)
+                self.body(data, "response_body", &capture.stream);
+                id = top_level_id(&capture.stream);
             } else {
-                data.insert("response_body_base64".to_owned(), Value::Bool(true));
-                (raw_string(&base64_text(&capture.stream)), false)
+                data.boolean("response_body_base64", true);
+                data.string("response_body", &base64_text(&capture.stream));
             }
         } else {
-            let raw = match reassemble(&capture.stream, Dialect::of_endpoint(path)) {
-                Some(answer) => self.scrub_json(answer),
-                None => raw_string(
+            match reassemble(&capture.stream, Dialect::of_endpoint(path)) {
+                Some(answer) => {
+                    id = answer.get("id").and_then(Value::as_str).map(str::to_owned);
+                    let text = serde_json::to_string(&answer).unwrap_or_else(|_| "null".to_owned());
+                    self.body(data, "response_body", text.as_bytes());
+                }
+                None => data.string(
+                    "response_body",
                     &self
                         .scrubber
                         .scrub(&String::from_utf8_lossy(&capture.stream)),
                 ),
-            };
-            (raw, capture.stream_truncated)
-        };
-        bodies.push("response_body", value);
-        if too_big {
-            data.insert(
-                "response_body_too_big_to_handle".to_owned(),
-                Value::Bool(true),
-            );
-        }
-    }
-
-    fn headers(&self, pairs: &[(String, String)]) -> Value {
-        Value::Object(
-            pairs
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        Value::String(self.scrubber.scrub(v).into_owned()),
-                    )
-                })
-                .collect(),
-        )
-    }
-
-    /// A body as the JSON text it arrived as when it is JSON, else as a JSON string of its
-    /// (lossy UTF-8) text; secrets scrubbed either way. Valid JSON is checked, not parsed into
-    /// a tree: the text itself goes into the row.
-    fn body(&self, body: &[u8]) -> Box<RawValue> {
-        let text = utf8_lossy(&body[..body.len().min(BODY_CAP)]);
-        let text = self.scrubber.scrub(&text).into_owned();
-        // An unpaired surrogate escape passes the raw check but is no text PostgreSQL's jsonb
-        // (or a strict reader) accepts; such a body is kept as a string, escapes and all.
-        let lone_surrogate_possible = text.contains("\\ud") || text.contains("\\uD");
-        if lone_surrogate_possible && serde_json::from_str::<Value>(&text).is_err() {
-            return raw_string(&text);
-        }
-        if !storable_everywhere(text.as_bytes()) {
-            return raw_string(&text);
-        }
-        // The copy keeps the text for the fallback; it is a memcpy, cheaper than a second scan.
-        RawValue::from_string(text.clone()).unwrap_or_else(|_| raw_string(&text))
-    }
-
-    /// A rebuilt answer as JSON text, with secrets scrubbed from it.
-    fn scrub_json(&self, value: Value) -> Box<RawValue> {
-        let text = serde_json::to_string(&value).unwrap_or_else(|_| "null".to_owned());
-        let text = self.scrubber.scrub(&text).into_owned();
-        RawValue::from_string(text).unwrap_or_else(|_| raw_string("[unserialisable answer]"))
-    }
-}
-
-/// The bodies of an audit row, held as JSON text until the row's document is written.
-#[derive(Default)]
-struct Document {
-    fields: Vec<(&'static str, Box<RawValue>)>,
-}
-
-impl Document {
-    fn push(&mut self, key: &'static str, raw: Box<RawValue>) {
-        self.fields.push((key, raw));
-    }
-
-    fn get(&self, key: &str) -> Option<&RawValue> {
-        self.fields
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, raw)| raw.as_ref())
-    }
-
-    /// The row's `data` document: the bodies as the text they are, then the small fields.
-    /// Serialising through [`serde_json::value::to_raw_value`] copies raw values as they are and
-    /// does not re-check the result (re-checking the whole document cost as much as every body
-    /// together).
-    fn into_document(self, small: Map<String, Value>) -> RawJson {
-        let document = WithBodies {
-            bodies: &self.fields,
-            small: &small,
-        };
-        serde_json::value::to_raw_value(&document)
-            .map_or_else(|_| RawJson::new(Box::default()), RawJson::new)
-    }
-}
-
-/// Serialises as one object: the bodies' members, then the small fields'.
-struct WithBodies<'a> {
-    bodies: &'a [(&'static str, Box<RawValue>)],
-    small: &'a Map<String, Value>,
-}
-
-impl serde::Serialize for WithBodies<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.bodies.len() + self.small.len()))?;
-        for (key, raw) in self.bodies {
-            map.serialize_entry(key, raw)?;
-        }
-        for (key, value) in self.small {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
-    }
-}
-
-/// Deepest nesting of a body kept as JSON: serde_json reads no deeper (a stored document the
-/// admin API could not read back), and PostgreSQL's jsonb parser runs out of stack far below
-/// what the raw check allows.
-const MAX_DEPTH: usize = 128;
-
-/// Longest digit run in a number of a body kept as JSON: longer ones overflow an `f64` when
-/// read back (more than 308 integer digits) or PostgreSQL's numeric (more than 16,383
-/// fractional digits, an exponent beyond about ±131,000); no API sends such numbers.
-const MAX_NUMBER_DIGITS: usize = 300;
-
-/// Whether JSON text (already known to be well formed) can be stored as a `jsonb` document and
-/// read back into a `Value`: nesting within [`MAX_DEPTH`], no digit run longer than
-/// [`MAX_NUMBER_DIGITS`], and exponents within ±300. One pass over the bytes, strings skipped;
-/// a body that fails is kept as a string of its text instead (an insert PostgreSQL refuses
-/// fails its whole batch, and retrying it would stall the audit log).
-fn storable_everywhere(text: &[u8]) -> bool {
-    let (mut depth, mut digits) = (0usize, 0usize);
-    let mut exponent: Option<usize> = None;
-    let mut i = 0;
-    while let Some(&byte) = text.get(i) {
-        i += 1;
-        if byte.is_ascii_digit() {
-            digits += 1;
-            if digits > MAX_NUMBER_DIGITS {
-                return false;
             }
-            if let Some(value) = exponent.as_mut() {
-                *value = *value * 10 + usize::from(byte - b'0');
-                if *value > 300 {
-                    return false;
-                }
-            }
-            continue;
         }
-        match byte {
-            b'e' | b'E' => {
-                digits = 0;
-                exponent = Some(0);
+        if capture.stream_truncated {
+            data.boolean("response_body_too_big_to_handle", true);
+        }
+        id
+    }
+
+    /// Header pairs as an object (already redacted by name at capture; any configured
+    /// credential in a value is scrubbed). A repeated name keeps its last value.
+    fn headers(&self, object: &mut ObjectWriter, pairs: &[(String, String)]) {
+        for (i, (name, value)) in pairs.iter().enumerate() {
+            if pairs.get(i + 1).is_some_and(|(next, _)| next == name) {
                 continue;
             }
-            b'+' | b'-' if exponent == Some(0) => continue,
-            _ => {}
-        }
-        digits = 0;
-        exponent = None;
-        match byte {
-            // Most of a body is string content: jump from quote to quote (escapes skipped).
-            b'"' => loop {
-                let Some(at) = text
-                    .get(i..)
-                    .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
-                else {
-                    return true;
-                };
-                let stop = i + at;
-                if text[stop] == b'\\' {
-                    i = stop + 2;
-                } else {
-                    i = stop + 1;
-                    break;
-                }
-            },
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return false;
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
+            object.string(name, &self.scrubber.scrub(value));
         }
     }
-    true
+
+    /// A body as the JSON text it arrived as when a reader can hold it ([`storable_json`]),
+    /// else as a JSON string of its (lossy UTF-8) text; secrets scrubbed either way. Checked
+    /// in one pass, never parsed into a tree: the text itself goes into the document.
+    fn body(&self, data: &mut ObjectWriter, key: &str, body: &[u8]) {
+        let text = utf8_lossy(&body[..body.len().min(BODY_CAP)]);
+        let text = self.scrubber.scrub(&text);
+        if storable_json(&text) {
+            data.raw(key, &text);
+        } else {
+            data.string(key, &text);
+        }
+    }
+}
+
+/// Searchers for the request fields an entry records, built once (memmem builds a searcher
+/// per call otherwise, which cost more than the search of a short body).
+struct FieldFinders {
+    previous_response_id: memmem::Finder<'static>,
+    sampling: [memmem::Finder<'static>; 3],
+}
+
+fn finders() -> &'static FieldFinders {
+    static FINDERS: std::sync::OnceLock<FieldFinders> = std::sync::OnceLock::new();
+    FINDERS.get_or_init(|| FieldFinders {
+        previous_response_id: memmem::Finder::new(b"previous_response_id"),
+        sampling: [
+            memmem::Finder::new(b"temperature"),
+            memmem::Finder::new(b"max_"),
+            memmem::Finder::new(b"maxOutputTokens"),
+        ],
+    })
+}
+
+impl Sampling {
+    /// The settings of a request body; `None` when it names none (skips the parse) or is not
+    /// a JSON object with well-typed settings.
+    fn of(body: &[u8]) -> Option<Self> {
+        if !finders().sampling.iter().any(|f| f.find(body).is_some()) {
+            return None;
+        }
+        serde_json::from_slice(body).ok()
+    }
+
+    fn write_into(self, data: &mut ObjectWriter) {
+        let nested = self.generation_config.unwrap_or_default();
+        if let Some(t) = self.temperature.or(nested.temperature) {
+            data.float("temperature", t);
+        }
+        let max = self
+            .max_tokens
+            .or(self.max_completion_tokens)
+            .or(self.max_output_tokens)
+            .or(nested.max_output_tokens);
+        if let Some(max) = max {
+            data.integer("max_tokens", max);
+        }
+    }
 }
 
 /// A request's `previous_response_id` (the Responses API's thread link), read on its own so a
@@ -540,19 +425,15 @@ fn previous_response_id(body: &[u8]) -> Option<String> {
     struct Thread {
         previous_response_id: Option<String>,
     }
-    memchr::memmem::find(body, b"previous_response_id")?;
+    finders().previous_response_id.find(body)?;
     serde_json::from_slice::<Thread>(body)
         .ok()?
         .previous_response_id
 }
 
-/// The top-level `"id"` of a JSON object, read without building the document.
-fn top_level_id(raw: &RawValue) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Id {
-        id: Option<String>,
-    }
-    serde_json::from_str::<Id>(raw.get()).ok()?.id
+/// The top-level `"id"` of a JSON answer, read without parsing the rest of it.
+fn top_level_id(body: &[u8]) -> Option<String> {
+    super::response_id::top_level_id(body)
 }
 
 /// The bytes as text, invalid sequences replaced. Checks with `str::from_utf8` first: the
@@ -562,11 +443,6 @@ fn utf8_lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
         Ok(text) => std::borrow::Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(bytes),
     }
-}
-
-/// A JSON string literal holding `text`.
-fn raw_string(text: &str) -> Box<RawValue> {
-    serde_json::value::to_raw_value(text).unwrap_or_default()
 }
 
 fn base64_text(bytes: &[u8]) -> String {
