@@ -17,9 +17,10 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::OnceLock;
 
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::exec::RowGet;
 use crate::filter::{AuditFilter, Where};
+use crate::json_text::ArrayWriter;
 use crate::records::{AuditRow, Page, RawJson, RequestUsageSummary};
 use crate::sql::{Arg, Dialect, Sql, fixed_size_chunks};
 use crate::store::Store;
@@ -63,46 +64,26 @@ const RECORD_COLUMNS: &str = "id, ts_us, thread_response_id, previous_response_i
 
 /// Everything of an entry but its key, conversation links and document, as SQLite stores it:
 /// one JSON array in `audit_records.details`, read back by the `audit_logs` view, which lists
-/// the same positions. A tuple struct serialises as an array; `None` becomes `null`.
-#[derive(serde::Serialize)]
-struct Details<'a>(
-    &'a str,            // 0 request_id
-    f64,                // 1 duration_ms
-    &'a Option<String>, // 2 requested_model
-    &'a Option<String>, // 3 resolved_model
-    &'a Option<String>, // 4 provider_type
-    &'a Option<String>, // 5 provider_name
-    i32,                // 6 status_code
-    &'a str,            // 7 method
-    &'a str,            // 8 path
-    &'a str,            // 9 user_path
-    bool,               // 10 stream
-    &'a Option<String>, // 11 client_ip
-    &'a Option<String>, // 12 error_type
-    &'a Option<String>, // 13 response_id
-    &'a Option<String>, // 14 auth_method
-);
-
-impl<'a> Details<'a> {
-    fn of(r: &'a AuditRow) -> Self {
-        Details(
-            &r.request_id,
-            r.duration_ms,
-            &r.requested_model,
-            &r.resolved_model,
-            &r.provider_type,
-            &r.provider_name,
-            r.status_code,
-            &r.method,
-            &r.path,
-            &r.user_path,
-            r.stream,
-            &r.client_ip,
-            &r.error_type,
-            &r.response_id,
-            &r.auth_method,
-        )
-    }
+/// the same positions; `None` becomes `null`. Written by hand ([`ArrayWriter`]).
+fn details_text(r: &AuditRow) -> String {
+    let mut details = ArrayWriter::with_capacity(256);
+    details
+        .string(&r.request_id) // 0
+        .float(r.duration_ms) // 1
+        .opt_string(r.requested_model.as_deref()) // 2
+        .opt_string(r.resolved_model.as_deref()) // 3
+        .opt_string(r.provider_type.as_deref()) // 4
+        .opt_string(r.provider_name.as_deref()) // 5
+        .integer(i64::from(r.status_code)) // 6
+        .string(&r.method) // 7
+        .string(&r.path) // 8
+        .string(&r.user_path) // 9
+        .boolean(r.stream) // 10
+        .opt_string(r.client_ip.as_deref()) // 11
+        .opt_string(r.error_type.as_deref()) // 12
+        .opt_string(r.response_id.as_deref()) // 13
+        .opt_string(r.auth_method.as_deref()); // 14
+    details.finish()
 }
 
 /// Whether an entry was a Responses API request, whose response id a later request may name
@@ -135,8 +116,6 @@ fn record_insert(rows: &[AuditRow]) -> Result<Sql> {
     };
     let mut sql = Sql::prepared(Dialect::Sqlite, &text, rows.len() * 6);
     for row in rows {
-        let details = serde_json::to_string(&Details::of(row))
-            .map_err(|e| StoreError::Unsupported(format!("audit entry not serialisable: {e}")))?;
         let thread = row
             .response_id
             .as_ref()
@@ -145,7 +124,7 @@ fn record_insert(rows: &[AuditRow]) -> Result<Sql> {
             .value(row.ts_us)
             .value(Arg::Text(thread.cloned()))
             .value(&row.previous_response_id)
-            .value(details)
+            .value(details_text(row))
             .value(row.data.get());
     }
     Ok(sql)

@@ -120,7 +120,11 @@ impl Totals {
 
 /// The statements that add `rows` to the rollups (none for no rows).
 pub(crate) fn add<'a>(dialect: Dialect, rows: impl IntoIterator<Item = &'a UsageRow>) -> Vec<Sql> {
-    let mut groups: HashMap<Key<'a>, Totals> = HashMap::new();
+    // Consecutive rows of a batch mostly share their group, so each row is compared with the
+    // previous row's group first and hashed only when it differs (hashing the five key strings
+    // of every row was ~1,000 instructions per usage row).
+    let mut groups: Vec<(Key<'a>, Totals)> = Vec::new();
+    let mut positions: HashMap<Key<'a>, usize> = HashMap::new();
     for row in rows {
         let key = Key {
             bucket_us: bucket_start(row.ts_us),
@@ -130,11 +134,20 @@ pub(crate) fn add<'a>(dialect: Dialect, rows: impl IntoIterator<Item = &'a Usage
             requested_model: stored_text(dialect, &row.requested_model),
             user_path: stored_text(dialect, &row.user_path),
         };
-        groups.entry(key).or_default().add(row);
+        if let Some((last, totals)) = groups.last_mut()
+            && *last == key
+        {
+            totals.add(row);
+            continue;
+        }
+        let at = *positions.entry(key.clone()).or_insert_with(|| {
+            groups.push((key, Totals::default()));
+            groups.len() - 1
+        });
+        groups[at].1.add(row);
     }
     // Sorted, so concurrent gateways on one PostgreSQL lock shared rollup rows in the same order
     // (in hash order, two batches touching the same rows could deadlock each other).
-    let mut groups: Vec<(Key<'a>, Totals)> = groups.into_iter().collect();
     groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     fixed_size_chunks(&groups, &UPSERT_SIZES)
         .into_iter()

@@ -12,19 +12,18 @@
 //! chunk are teed as they go out, never held back); parsing, reassembly and scrubbing happen in
 //! [`AuditRecorder::record`], once the answer has been sent.
 
-mod json_text;
 mod reassemble;
 pub mod secrets;
 
 use base64::Engine;
 use bytes::Bytes;
 use gomodel_providers::Secret;
+use gomodel_store::json_text::{ObjectWriter, storable_json};
 use gomodel_store::{AuditRow, RawJson};
 use memchr::memmem;
 use serde::Deserialize;
 use serde_json::Value;
 
-use self::json_text::{ObjectWriter, storable_json};
 use self::reassemble::{Dialect, reassemble};
 use self::secrets::{REDACTED, Scrubber};
 use super::record::{RecordSnapshot, RequestRecord};

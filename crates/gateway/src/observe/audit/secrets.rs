@@ -120,6 +120,8 @@ pub struct Scrubber {
     /// Longest first, so a secret that contains another is replaced whole. Each with its
     /// searcher built once: building one per search was a visible share of an audit row.
     needles: Vec<(String, memmem::Finder<'static>)>,
+    /// The shortest needle's length: shorter text (most header values) holds none.
+    shortest: usize,
 }
 
 pub const REDACTED: &str = "[REDACTED]";
@@ -149,13 +151,21 @@ impl Scrubber {
                 let finder = memmem::Finder::new(needle.as_bytes()).into_owned();
                 (needle, finder)
             })
-            .collect();
-        Self { needles }
+            .collect::<Vec<_>>();
+        let shortest = needles
+            .iter()
+            .map(|(needle, _)| needle.len())
+            .min()
+            .unwrap_or(usize::MAX);
+        Self { needles, shortest }
     }
 
     /// `text` with every secret replaced; borrowed when there was none (the usual case).
     pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let mut out = Cow::Borrowed(text);
+        if text.len() < self.shortest {
+            return out;
+        }
         for (needle, finder) in &self.needles {
             if finder.find(out.as_bytes()).is_some() {
                 out = Cow::Owned(out.replace(needle.as_str(), REDACTED));

@@ -1,12 +1,15 @@
-//! The JSON text of an audit document, written by hand: one check per body and one string the
-//! entry's fields are appended to.
+//! JSON text written and checked by hand: the audit document (one check per body and one string
+//! the entry's fields are appended to) and the per-row arrays SQLite stores.
 //!
 //! An audited request used to build a `serde_json::Map` of its small fields, validate each body
 //! with serde (`RawValue::from_string`), scan it again for what a database could not hold, and
 //! serialise the whole map: three passes over every body plus a tree of allocations, most of
 //! what an audit entry cost on the request path (bench/findings.md). [`storable_json`] is one
 //! pass that answers both questions, and [`ObjectWriter`] appends fields straight into the
-//! document's text.
+//! document's text. [`ArrayWriter`] does the same for the per-row arrays SQLite stores, which
+//! serde's generic serialiser wrote at twice the cost.
+
+use serde_json::ser::{CompactFormatter, Formatter};
 
 /// Deepest nesting of a body kept as JSON: serde_json reads no deeper (a stored document the
 /// admin API could not read back), and PostgreSQL's jsonb parser runs out of stack far below
@@ -26,7 +29,7 @@ const MAX_EXPONENT: u32 = 300;
 /// [`MAX_NUMBER_DIGITS`], exponents within ±[`MAX_EXPONENT`], and every `\u` surrogate escape
 /// paired (jsonb and serde_json refuse a lone one). A body that passes goes into the document as
 /// the text it is; any other is stored as a JSON string of its text.
-pub(super) fn storable_json(text: &str) -> bool {
+pub fn storable_json(text: &str) -> bool {
     Checker {
         bytes: text.as_bytes(),
         at: 0,
@@ -272,7 +275,7 @@ fn plain_run_end(bytes: &[u8], mut from: usize) -> usize {
 }
 
 /// Appends `text` as a JSON string literal (quotes included), escaping only what JSON requires.
-pub(super) fn push_string(out: &mut String, text: &str) {
+pub fn push_string(out: &mut String, text: &str) {
     out.reserve(text.len() + 2);
     out.push('"');
     let bytes = text.as_bytes();
@@ -300,14 +303,111 @@ pub(super) fn push_string(out: &mut String, text: &str) {
     out.push('"');
 }
 
+/// Appends a number as serde_json writes it (same text as a serialised row had: `250.0`, not
+/// `250`, so SQLite's JSON functions read a REAL back), or `null` should it fail.
+fn push_number(
+    out: &mut String,
+    write: impl FnOnce(&mut std::io::Cursor<&mut [u8]>) -> std::io::Result<()>,
+) {
+    let mut buf = [0u8; 40];
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    let written = write(&mut cursor).ok().map(|()| cursor.position());
+    let text = written
+        .and_then(|n| buf.get(..usize::try_from(n).ok()?))
+        .and_then(|bytes| std::str::from_utf8(bytes).ok());
+    out.push_str(text.unwrap_or("null"));
+}
+
+/// Appends an integer.
+pub fn push_i64(out: &mut String, value: i64) {
+    push_number(out, |w| CompactFormatter.write_i64(w, value));
+}
+
+/// Appends a finite number as serde_json writes it; `null` for NaN or infinity, as serde_json
+/// serialises them (JSON has neither).
+pub fn push_f64(out: &mut String, value: f64) {
+    if value.is_finite() {
+        push_number(out, |w| CompactFormatter.write_f64(w, value));
+    } else {
+        out.push_str("null");
+    }
+}
+
+/// A JSON array written element by element into one string: the per-row arrays SQLite stores
+/// (`usage_records.details`, `audit_records.details`).
+pub struct ArrayWriter {
+    out: String,
+    empty: bool,
+}
+
+impl ArrayWriter {
+    pub fn with_capacity(capacity: usize) -> Self {
+        let mut out = String::with_capacity(capacity);
+        out.push('[');
+        Self { out, empty: true }
+    }
+
+    fn next(&mut self) -> &mut String {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        &mut self.out
+    }
+
+    pub fn string(&mut self, text: &str) -> &mut Self {
+        push_string(self.next(), text);
+        self
+    }
+
+    pub fn opt_string(&mut self, text: Option<&str>) -> &mut Self {
+        match text {
+            Some(text) => self.string(text),
+            None => self.raw("null"),
+        }
+    }
+
+    pub fn boolean(&mut self, value: bool) -> &mut Self {
+        self.raw(if value { "true" } else { "false" })
+    }
+
+    pub fn integer(&mut self, value: i64) -> &mut Self {
+        push_i64(self.next(), value);
+        self
+    }
+
+    pub fn float(&mut self, value: f64) -> &mut Self {
+        push_f64(self.next(), value);
+        self
+    }
+
+    pub fn opt_float(&mut self, value: Option<f64>) -> &mut Self {
+        match value {
+            Some(value) => self.float(value),
+            None => self.raw("null"),
+        }
+    }
+
+    /// An element that is JSON text already (a checked document).
+    pub fn raw(&mut self, json: &str) -> &mut Self {
+        self.next().push_str(json);
+        self
+    }
+
+    pub fn finish(mut self) -> String {
+        self.out.push(']');
+        self.out
+    }
+}
+
 /// A JSON object written member by member into one string.
-pub(super) struct ObjectWriter {
+pub struct ObjectWriter {
     out: String,
     empty: bool,
 }
 
 impl ObjectWriter {
-    pub(super) fn with_capacity(capacity: usize) -> Self {
+    pub fn with_capacity(capacity: usize) -> Self {
         let mut out = String::with_capacity(capacity);
         out.push('{');
         Self { out, empty: true }
@@ -325,33 +425,31 @@ impl ObjectWriter {
     }
 
     /// A member whose value is JSON text the caller has checked ([`storable_json`]).
-    pub(super) fn raw(&mut self, key: &str, json: &str) {
+    pub fn raw(&mut self, key: &str, json: &str) {
         self.key(key).push_str(json);
     }
 
-    pub(super) fn string(&mut self, key: &str, text: &str) {
+    pub fn string(&mut self, key: &str, text: &str) {
         let out = self.key(key);
         push_string(out, text);
     }
 
-    pub(super) fn boolean(&mut self, key: &str, value: bool) {
+    pub fn boolean(&mut self, key: &str, value: bool) {
         self.key(key).push_str(if value { "true" } else { "false" });
     }
 
-    pub(super) fn integer(&mut self, key: &str, value: impl Into<i128>) {
-        use std::fmt::Write;
-        let _ = write!(self.key(key), "{}", value.into());
+    /// An integer; a `u64` beyond `i64` (no token count is) is written as the largest `i64`.
+    pub fn integer(&mut self, key: &str, value: u64) {
+        push_i64(self.key(key), i64::try_from(value).unwrap_or(i64::MAX));
     }
 
     /// A finite number as serde_json writes it; `null` for NaN or infinity, which JSON lacks.
-    pub(super) fn float(&mut self, key: &str, value: f64) {
-        let text = serde_json::Number::from_f64(value)
-            .map_or_else(|| "null".to_owned(), |n| n.to_string());
-        self.key(key).push_str(&text);
+    pub fn float(&mut self, key: &str, value: f64) {
+        push_f64(self.key(key), value);
     }
 
     /// A nested object, written by `fill`.
-    pub(super) fn object(&mut self, key: &str, fill: impl FnOnce(&mut ObjectWriter)) {
+    pub fn object(&mut self, key: &str, fill: impl FnOnce(&mut ObjectWriter)) {
         let out = std::mem::take(self.key(key));
         let mut inner = ObjectWriter { out, empty: true };
         inner.out.push('{');
@@ -359,7 +457,7 @@ impl ObjectWriter {
         self.out = inner.finish();
     }
 
-    pub(super) fn finish(mut self) -> String {
+    pub fn finish(mut self) -> String {
         self.out.push('}');
         self.out
     }
@@ -534,12 +632,46 @@ mod tests {
     }
 
     #[test]
+    fn arrays_are_written_as_serde_json_would() {
+        let mut array = ArrayWriter::with_capacity(64);
+        array
+            .string("a\"b")
+            .opt_string(None)
+            .opt_string(Some("c"))
+            .boolean(false)
+            .integer(-42)
+            .float(250.0)
+            .float(0.1)
+            .float(1e-7)
+            .float(f64::INFINITY)
+            .opt_float(None)
+            .raw(r#"{"k":[1]}"#);
+        let text = array.finish();
+        let serde = serde_json::to_string(&(
+            "a\"b",
+            None::<&str>,
+            Some("c"),
+            false,
+            -42,
+            250.0,
+            0.1,
+            1e-7,
+            f64::INFINITY,
+            None::<f64>,
+            serde_json::json!({"k": [1]}),
+        ))
+        .unwrap();
+        assert_eq!(text, serde);
+        assert_eq!(ArrayWriter::with_capacity(0).finish(), "[]");
+    }
+
+    #[test]
     fn objects_are_written_member_by_member() {
         let mut doc = ObjectWriter::with_capacity(64);
         doc.raw("body", r#"{"a": 1}"#);
         doc.string("s", "x\"y");
         doc.boolean("b", true);
-        doc.integer("i", 42_u64);
+        doc.integer("i", 42);
         doc.float("f", 0.5);
         doc.float("nan", f64::NAN);
         doc.object("h", |h| {
