@@ -47,6 +47,8 @@ pub struct RequestAdjustments {
 /// A complete JSON answer in the OpenAI dialect.
 #[derive(Debug)]
 pub struct JsonReply {
+    /// Well-formed JSON, always: checked when it came from the provider as it is, written by
+    /// serde when translated (the audit log stores it without checking it again).
     pub body: Bytes,
     pub usage: Option<Usage>,
     /// What a cross-dialect translation dropped or clamped (empty on the fast path).

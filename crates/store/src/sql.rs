@@ -112,14 +112,13 @@ impl Arg {
             Arg::Json(Some(v)) => replace_nul_in_json(v),
             Arg::RawJson(slot @ Some(_)) => {
                 let Some(raw) = slot.as_ref() else { return };
-                // jsonb also refuses an unpaired surrogate escape, which the raw text may carry
-                // (it was never decoded); such a document is kept as one JSON string of its
-                // text (backslashes escaped, so jsonb takes it) rather than failing the batch
-                // it is in.
+                // jsonb also refuses an unpaired surrogate escape, a number beyond numeric's
+                // range and very deep nesting, which raw text may carry (it was never decoded:
+                // the audit log stores bodies the gateway parsed without checking them again);
+                // such a document is kept as one JSON string of its text (backslashes escaped,
+                // so jsonb takes it) rather than failing the batch it is in.
                 let text = raw.get();
-                if (text.contains("\\ud") || text.contains("\\uD"))
-                    && serde_json::from_str::<Value>(text).is_err()
-                {
+                if !crate::json_text::storable_json(text) {
                     *slot = RawJson::from_value(&Value::String(text.to_owned()));
                 } else if let Some(clean) = replace_nul_escapes(text) {
                     *slot = Some(clean);

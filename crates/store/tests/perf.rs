@@ -336,3 +336,151 @@ async fn postgres_one_million_rows() {
         .await
         .unwrap();
 }
+
+/// Audit entries kept: as many as a day of a busy gateway with bodies on might hold locally.
+const AUDIT_ENTRIES: i64 = 200_000;
+
+/// Entry `i`: a chat request with ~1.2 KB of headers and bodies, ~2% errors, 1 in 50 on the
+/// Responses API continuing the previous one.
+fn audit_entry(i: i64, rng: &mut Rng) -> gomodel_store::AuditRow {
+    let (provider_name, provider_type) = PROVIDERS[rng.below(5) as usize];
+    let ts_us = START + i * (SPAN / AUDIT_ENTRIES) + rng.below(1_000) as i64;
+    let responses = i % 50 == 0;
+    let status_code = if rng.below(50) == 0 { 502 } else { 200 };
+    let body = format!(
+        r#"{{"request_body":{{"model":"{provider_name}/model-{m}","messages":[{{"role":"user","content":"question {i} {pad}"}}]}},"response_body":{{"id":"chatcmpl-{i}","object":"chat.completion","choices":[{{"index":0,"message":{{"role":"assistant","content":"answer {i} {pad}{pad}"}},"finish_reason":"stop"}}],"usage":{{"prompt_tokens":24,"completion_tokens":30,"total_tokens":54}}}},"request_headers":{{"authorization":"[REDACTED]","content-type":"application/json"}},"response_headers":{{"content-type":"application/json"}}}}"#,
+        m = rng.below(4),
+        pad = "lorem ipsum dolor sit amet ".repeat(8),
+    );
+    gomodel_store::AuditRow {
+        id: format!("{:016x}{:016x}", ts_us, rng.next()),
+        request_id: format!("req-{i}"),
+        ts_us,
+        duration_ms: 100.0 + rng.below(1000) as f64,
+        requested_model: Some(format!("{provider_name}/model-{}", rng.below(4))),
+        resolved_model: Some(format!("model-{}", rng.below(4))),
+        provider_type: Some(provider_type.into()),
+        provider_name: Some(provider_name.into()),
+        status_code,
+        method: "POST".into(),
+        path: if responses {
+            "/v1/responses"
+        } else {
+            "/v1/chat/completions"
+        }
+        .into(),
+        user_path: format!("/team{}", rng.below(6)),
+        stream: rng.below(3) == 0,
+        client_ip: Some("10.0.0.7".into()),
+        error_type: (status_code >= 400).then(|| "provider_error".into()),
+        response_id: Some(if responses {
+            format!("resp_{i}")
+        } else {
+            format!("chatcmpl-{i}")
+        }),
+        previous_response_id: (responses && i >= 50).then(|| format!("resp_{}", i - 50)),
+        auth_method: Some("master_key".into()),
+        data: gomodel_store::RawJson::parse(&body).unwrap(),
+        usage: None,
+    }
+}
+
+/// The audit log's reads over 200,000 entries with bodies: the dashboard's pages and filters,
+/// one entry by id, and a conversation. SQLite's entries are the compact rows of migration 6;
+/// filters other than time read the `details` array of each entry they pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "200k-entry benchmark; run with --release -- --ignored --nocapture"]
+async fn sqlite_audit_entries() {
+    use gomodel_store::AuditFilter;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.db");
+    let store = Store::connect(&StoreConfig::Sqlite { path: path.clone() })
+        .await
+        .unwrap();
+    eprintln!("\n== SQLite audit log, {AUDIT_ENTRIES} entries ==");
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let started = Instant::now();
+    let mut batch = Vec::with_capacity(1_000);
+    let mut probe = None;
+    for i in 0..AUDIT_ENTRIES {
+        let entry = audit_entry(i, &mut rng);
+        if i == AUDIT_ENTRIES / 2 {
+            probe = Some(entry.id.clone());
+        }
+        batch.push(entry);
+        if batch.len() == 1_000 {
+            store.insert_audit(&batch).await.unwrap();
+            batch.clear();
+        }
+    }
+    store.insert_audit(&batch).await.unwrap();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "insert {AUDIT_ENTRIES} entries (1,000 per call)       {secs:>9.1} s  ({:.0} entries/s)",
+        AUDIT_ENTRIES as f64 / secs
+    );
+    let all = AuditFilter::default();
+    let last_day = AuditFilter {
+        from_us: Some(START + SPAN - DAY_US),
+        ..Default::default()
+    };
+    let errors = AuditFilter {
+        status_code: Some(502),
+        ..Default::default()
+    };
+    let one_model = AuditFilter {
+        model: Some("model-2".into()),
+        ..Default::default()
+    };
+    let search = AuditFilter {
+        search: Some("req-1999".into()),
+        ..last_day.clone()
+    };
+    store.audit_log(&all, 50, 0).await.unwrap();
+    let page = timed("audit_log first page (50)", || store.audit_log(&all, 50, 0)).await;
+    assert_eq!(page.total, AUDIT_ENTRIES);
+    timed("audit_log page 200 (offset 10,000)", || {
+        store.audit_log(&all, 50, 10_000)
+    })
+    .await;
+    timed("audit_log first page, last 24 h", || {
+        store.audit_log(&last_day, 50, 0)
+    })
+    .await;
+    timed("audit_log first page, status 502", || {
+        store.audit_log(&errors, 50, 0)
+    })
+    .await;
+    timed("audit_log first page, one model", || {
+        store.audit_log(&one_model, 50, 0)
+    })
+    .await;
+    timed("audit_log search 'req-1999', last 24 h", || {
+        store.audit_log(&search, 50, 0)
+    })
+    .await;
+    let probe = probe.unwrap();
+    let entry = timed("audit_entry by id", || store.audit_entry(&probe)).await;
+    assert!(entry.is_some());
+    let last_responses = (AUDIT_ENTRIES - 1) / 50 * 50;
+    let page = store
+        .audit_log(
+            &AuditFilter {
+                search: Some(format!("resp_{last_responses}")),
+                ..Default::default()
+            },
+            1,
+            0,
+        )
+        .await
+        .unwrap();
+    let tail = page.items[0].id.clone();
+    let thread = timed("audit_conversation (40 turns)", || {
+        store.audit_conversation(&tail, 40)
+    })
+    .await;
+    assert_eq!(thread.len(), 40);
+    store.close().await;
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    eprintln!("database file: {} MiB", size / (1 << 20));
+}

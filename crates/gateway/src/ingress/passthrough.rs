@@ -269,7 +269,10 @@ impl UsageTap {
             self.record_usage(usage);
             return;
         }
-        if memchr::memmem::find(data, b"\"usage\"").is_none() {
+        // Built once: `memmem::find` builds a searcher per call, for every event.
+        static USAGE_KEY: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"usage\""));
+        if USAGE_KEY.find(data).is_none() {
             return;
         }
         match serde_json::from_slice::<StreamEvent>(data) {

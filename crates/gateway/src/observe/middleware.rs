@@ -67,7 +67,7 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         let client_ip = request
             .extensions()
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip().to_string());
+            .map(|info| ip_text(info.0.ip()));
         record.capture(|c| {
             c.client_ip = client_ip;
             c.auth_method = recorder.auth_method(headers);
@@ -303,5 +303,48 @@ impl Drop for LogOnDrop {
             client_disconnected: disconnected,
         }
         .emit();
+    }
+}
+
+/// An address as text; IPv4 formatted by hand (`Display` went through the formatting machinery
+/// octet by octet, ~700 instructions per audited request).
+fn ip_text(ip: std::net::IpAddr) -> String {
+    let std::net::IpAddr::V4(v4) = ip else {
+        return ip.to_string();
+    };
+    let mut out = String::with_capacity(15);
+    for (i, octet) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if octet >= 100 {
+            out.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            out.push(char::from(b'0' + octet / 10 % 10));
+        }
+        out.push(char::from(b'0' + octet % 10));
+    }
+    out
+}
+
+#[cfg(test)]
+mod ip_tests {
+    use super::ip_text;
+
+    #[test]
+    fn addresses_read_as_display_writes_them() {
+        for text in [
+            "127.0.0.1",
+            "0.0.0.0",
+            "10.200.9.255",
+            "192.168.100.10",
+            "::1",
+            "2001:db8::7",
+        ] {
+            let ip: std::net::IpAddr = text.parse().unwrap();
+            assert_eq!(ip_text(ip), ip.to_string());
+            assert_eq!(ip_text(ip), text);
+        }
     }
 }

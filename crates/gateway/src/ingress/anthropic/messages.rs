@@ -36,6 +36,7 @@ pub async fn messages(
     let JsonBody(body) = body?;
     record.capture(|c| c.request_body = Some(body.clone()));
     let mut object = parse_object(&body)?;
+    record.capture(|c| c.request_body_is_json = true);
     let model = required_model(&object)?;
     let provider_field = provider_hint(&object)?;
     let stream = stream_flag(&object)?;
@@ -107,7 +108,10 @@ pub async fn messages(
             let bytes = serde_json::to_vec(&answer)
                 .map_err(|err| GatewayError::internal(err.to_string()))?;
             let bytes = Bytes::from(bytes);
-            record.capture(|c| c.response_body = Some(bytes.clone()));
+            record.capture(|c| {
+                c.response_body = Some(bytes.clone());
+                c.response_body_is_json = true;
+            });
             let mut response = bytes.into_response();
             response.headers_mut().insert(
                 CONTENT_TYPE,

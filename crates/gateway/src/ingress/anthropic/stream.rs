@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::task::{Context, Poll};
 
 use axum::body::Body;
@@ -23,6 +23,7 @@ use gomodel_protocol::canonical::ChatChunk;
 use gomodel_protocol::sse::{EventSplitter, data_payload};
 use gomodel_providers::UpstreamStream;
 use http::{HeaderValue, StatusCode, header};
+use memchr::memmem::Finder;
 use serde::Deserialize;
 
 use crate::error::GatewayError;
@@ -120,9 +121,11 @@ impl UsageTap {
             let Some(data) = data_payload(&event) else {
                 continue;
             };
-            if memchr::memmem::find(&data, b"\"usage\"").is_none()
-                && memchr::memmem::find(&data, b"message_stop").is_none()
-            {
+            // Built once: `memmem::find` builds a searcher per call, for every event.
+            static USAGE_KEY: LazyLock<Finder<'static>> =
+                LazyLock::new(|| Finder::new(b"\"usage\""));
+            static STOP: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"message_stop"));
+            if USAGE_KEY.find(&data).is_none() && STOP.find(&data).is_none() {
                 continue;
             }
             match serde_json::from_slice::<wire::StreamEvent>(data.trim_ascii()) {

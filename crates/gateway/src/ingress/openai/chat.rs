@@ -33,6 +33,7 @@ pub async fn chat_completions(
 ) -> Result<Response, GatewayError> {
     record.capture(|c| c.request_body = Some(body.clone()));
     let mut object = parse_object(&body)?;
+    record.capture(|c| c.request_body_is_json = true);
     let model = required_model(&object)?;
     let provider_field = provider_hint(&object)?;
     let stream = stream_flag(&object)?;
@@ -74,7 +75,10 @@ pub async fn chat_completions(
             }
             record.set_response_id(top_level_id(&reply.body));
             let body = stamp_provider(reply.body, route.provider.name());
-            record.capture(|c| c.response_body = Some(body.clone()));
+            record.capture(|c| {
+                c.response_body = Some(body.clone());
+                c.response_body_is_json = true;
+            });
             let mut response = body.into_response();
             response
                 .headers_mut()
@@ -125,7 +129,11 @@ fn stamp_provider(body: Bytes, provider: &str) -> Bytes {
         return body;
     }
     let name = encode_value(&provider);
-    if memchr::memmem::find(&body, b"\"provider\"").is_some() {
+    // A searcher built once: `memmem::find` builds one per call, which cost more than the
+    // search of a whole answer.
+    static PROVIDER_KEY: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"provider\""));
+    if PROVIDER_KEY.find(&body).is_some() {
         return match JsonObject::parse(&body) {
             Ok(mut object) => {
                 object.set_raw("provider", name);

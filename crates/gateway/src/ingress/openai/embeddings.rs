@@ -23,6 +23,7 @@ pub async fn embeddings(
 ) -> Result<Response, GatewayError> {
     record.capture(|c| c.request_body = Some(body.clone()));
     let mut object = parse_object(&body)?;
+    record.capture(|c| c.request_body_is_json = true);
     let model = required_model(&object)?;
     let provider_field = provider_hint(&object)?;
     match object.get("input").map(|raw| raw.get()) {
@@ -56,7 +57,10 @@ pub async fn embeddings(
     if let Some(usage) = reply.usage {
         record.set_usage(usage);
     }
-    record.capture(|c| c.response_body = Some(reply.body.clone()));
+    record.capture(|c| {
+        c.response_body = Some(reply.body.clone());
+        c.response_body_is_json = true;
+    });
     let mut response = reply.body.into_response();
     response
         .headers_mut()

@@ -73,6 +73,12 @@ pub struct AuditCapture {
     pub response_headers: Vec<(String, String)>,
     pub request_body: Option<Bytes>,
     pub response_body: Option<Bytes>,
+    /// The handler read the request body as JSON (it parsed), so it needs no second check
+    /// before going into the document as it is.
+    pub request_body_is_json: bool,
+    /// The answer in `response_body` is JSON: checked by the provider adapter or written by the
+    /// gateway itself (`JsonReply`'s promise).
+    pub response_body_is_json: bool,
     /// An answer relayed chunk by chunk (a stream, a passthrough body), copied as it went out;
     /// capped at [`BODY_CAP`].
     pub stream: Vec<u8>,
@@ -208,7 +214,12 @@ impl AuditRecorder {
         let mut body_response_id = None;
         if self.log_bodies {
             if let Some(body) = &capture.request_body {
-                self.body(&mut data, "request_body", body);
+                self.body(
+                    &mut data,
+                    "request_body",
+                    body,
+                    capture.request_body_is_json,
+                );
                 if body.len() > BODY_CAP {
                     data.boolean("request_body_too_big_to_handle", true);
                 }
@@ -298,7 +309,7 @@ impl AuditRecorder {
         data: &mut ObjectWriter,
     ) -> Option<String> {
         if let Some(body) = &capture.response_body {
-            self.body(data, "response_body", body);
+            self.body(data, "response_body", body, capture.response_body_is_json);
             if body.len() > BODY_CAP {
                 data.boolean("response_body_too_big_to_handle", true);
             }
@@ -320,7 +331,7 @@ impl AuditRecorder {
             let text = std::str::from_utf8(&capture.stream)
                 .map_or_else(|err| err.error_len().is_none(), |_| true);
             if text {
-                self.body(data, "response_body", &capture.stream);
+                self.body(data, "response_body", &capture.stream, false);
                 id = top_level_id(&capture.stream);
             } else {
                 data.boolean("response_body_base64", true);
@@ -331,7 +342,7 @@ impl AuditRecorder {
                 Some(answer) => {
                     id = answer.get("id").and_then(Value::as_str).map(str::to_owned);
                     let text = serde_json::to_string(&answer).unwrap_or_else(|_| "null".to_owned());
-                    self.body(data, "response_body", text.as_bytes());
+                    self.body(data, "response_body", text.as_bytes(), true);
                 }
                 None => data.string(
                     "response_body",
@@ -361,10 +372,19 @@ impl AuditRecorder {
     /// A body as the JSON text it arrived as when a reader can hold it ([`storable_json`]),
     /// else as a JSON string of its (lossy UTF-8) text; secrets scrubbed either way. Checked
     /// in one pass, never parsed into a tree: the text itself goes into the document.
-    fn body(&self, data: &mut ObjectWriter, key: &str, body: &[u8]) {
+    ///
+    /// `is_json`: the gateway already parsed this body, so the check is skipped when nothing
+    /// was scrubbed or cut from it (a whole answer is a third of the instructions an audit entry
+    /// costs to check). Such a body can still hold what PostgreSQL's jsonb refuses (a number
+    /// beyond its range, a lone surrogate escape), which the store handles when it binds the
+    /// document there; SQLite keeps the text as it is, and the admin API hands it on raw.
+    fn body(&self, data: &mut ObjectWriter, key: &str, body: &[u8], is_json: bool) {
+        let whole = body.len() <= BODY_CAP;
         let text = utf8_lossy(&body[..body.len().min(BODY_CAP)]);
+        let lossless = matches!(text, std::borrow::Cow::Borrowed(_));
         let text = self.scrubber.scrub(&text);
-        if storable_json(&text) {
+        let untouched = whole && lossless && matches!(text, std::borrow::Cow::Borrowed(_));
+        if (is_json && untouched) || storable_json(&text) {
             data.raw(key, &text);
         } else {
             data.string(key, &text);

@@ -275,3 +275,52 @@ async fn unstorable_bodies_and_mistyped_fields_keep_the_row_readable() {
     assert_eq!(data["response_body"], deep.as_str());
     assert!(data.get("temperature").is_none());
 }
+
+#[tokio::test]
+async fn bodies_the_gateway_parsed_are_not_checked_again_unless_scrubbed_or_cut() {
+    // `1e400` is JSON a reader may not hold as a number: checked, such a body is kept as a
+    // string; parsed by the handler already, it goes in as it is (the store deals with it).
+    let odd = br#"{"n":1e400}"#;
+    let (recorder, rows) = new_recorder(true, None);
+    let row = row_for(&recorder, &rows, "/v1/chat/completions", |c| {
+        c.request_body = Some(Bytes::from_static(odd));
+        c.request_body_is_json = true;
+        c.response_body = Some(Bytes::from_static(odd));
+    })
+    .await;
+    let text = row.data.get();
+    assert!(text.contains(r#""request_body":{"n":1e400}"#), "{text}");
+    assert!(
+        text.contains(r#""response_body":"{\"n\":1e400}""#),
+        "{text}"
+    );
+
+    // A scrubbed body is checked again: the replacement could, in principle, have broken it.
+    let (recorder, rows) = new_recorder(true, None);
+    let row = row_for(&recorder, &rows, "/v1/chat/completions", |c| {
+        c.request_body = Some(Bytes::from_static(
+            br#"{"n":1e400,"k":"sk-provider-secret-0123"}"#,
+        ));
+        c.request_body_is_json = true;
+    })
+    .await;
+    let text = row.data.get();
+    assert!(
+        text.contains(r#""request_body":"{\"n\":1e400,\"k\":\"[REDACTED]\"}""#),
+        "{text}"
+    );
+
+    // A body cut at the cap is no longer the JSON that was parsed.
+    let (recorder, rows) = new_recorder(true, None);
+    let mut big = br#"{"s":""#.to_vec();
+    big.resize(BODY_CAP + 10, b'a');
+    big.extend_from_slice(br#""}"#);
+    let row = row_for(&recorder, &rows, "/v1/chat/completions", |c| {
+        c.response_body = Some(Bytes::from(big));
+        c.response_body_is_json = true;
+    })
+    .await;
+    let data = row.data.to_value();
+    assert!(data["response_body"].is_string());
+    assert_eq!(data["response_body_too_big_to_handle"], true);
+}
