@@ -1,9 +1,9 @@
 //! Writing and reading audit entries, and following a Responses API conversation through them.
 //!
 //! A conversation is a chain of requests linked by `previous_response_id`: entry B continues
-//! entry A when `B.previous_response_id = A.response_id` and A was a Responses API request (the
-//! only kind a `previous_response_id` can name). Both links are indexed, so walking a thread is
-//! one indexed lookup per hop.
+//! entry A when `B.previous_response_id = A.response_id` (any answer's id, as in GoModel, which
+//! threads chat completions too). Both links are indexed, so walking a thread is one indexed
+//! lookup per hop.
 //!
 //! On SQLite an entry is stored compactly in `audit_records` (its key, the two conversation
 //! links, one JSON array of the other columns and the document) behind an `audit_logs` view
@@ -86,12 +86,6 @@ fn details_text(r: &AuditRow) -> String {
     details.finish()
 }
 
-/// Whether an entry was a Responses API request, whose response id a later request may name
-/// as its `previous_response_id` (`/v1/responses`, or a provider's through passthrough).
-fn on_responses_route(path: &str) -> bool {
-    path.contains("/responses")
-}
-
 /// `INSERT INTO audit_records ...` for `rows`, one of [`INSERT_SIZES`] long; the text of each
 /// size is built once.
 fn record_insert(rows: &[AuditRow]) -> Result<Sql> {
@@ -116,13 +110,9 @@ fn record_insert(rows: &[AuditRow]) -> Result<Sql> {
     };
     let mut sql = Sql::prepared(Dialect::Sqlite, &text, rows.len() * 6);
     for row in rows {
-        let thread = row
-            .response_id
-            .as_ref()
-            .filter(|_| on_responses_route(&row.path));
         sql.value(row.id.as_str())
             .value(row.ts_us)
-            .value(Arg::Text(thread.cloned()))
+            .value(&row.response_id)
             .value(&row.previous_response_id)
             .value(details_text(row))
             .value(row.data.get());
@@ -366,14 +356,10 @@ impl Store {
     async fn audit_by_response_id(&self, response_id: &str) -> Result<Option<AuditRow>> {
         let mut sql = Sql::new(self.dialect(), "SELECT ");
         sql.push(AUDIT_COLUMNS).push(" FROM audit_logs WHERE ");
-        // The same rule on both backends: SQLite indexes the response ids of Responses API
-        // entries alone (`thread_response_id`), PostgreSQL every response id.
+        // SQLite's indexed copy of the response id is `thread_response_id` (see migration 6).
         match self.dialect() {
             Dialect::Sqlite => sql.push("thread_response_id = ").bind(response_id),
-            Dialect::Postgres => sql
-                .push("response_id = ")
-                .bind(response_id)
-                .push(" AND strpos(path, '/responses') > 0"),
+            Dialect::Postgres => sql.push("response_id = ").bind(response_id),
         };
         sql.push(" ORDER BY ts_us, id LIMIT 1");
         self.fetch_optional(sql, audit_from_row).await

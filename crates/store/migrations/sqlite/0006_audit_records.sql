@@ -5,17 +5,16 @@
 --   * its key `(ts_us, id)`: one small unique index, the idempotency key of a retried batch and
 --     the log's newest-first order. Our ids start with the entry's time in hex, so a lookup by
 --     id alone reads the time from the id and seeks the key (src/audit.rs);
---   * `thread_response_id`: the response id of an entry on a Responses API route, the only
---     entries a `previous_response_id` can name; set for those alone, so the index that walks a
---     conversation costs chat and embeddings nothing (chat answers have ids too: `details` keeps
---     every entry's `response_id`);
+--   * `thread_response_id`: the entry's response id (the answer's id, chat completions' too:
+--     GoModel threads any entry whose answer id a later `previous_response_id` names), indexed
+--     where set, for walking a conversation backwards;
 --   * `previous_response_id`, indexed where set, for walking a conversation forward;
 --   * `details`: one JSON array of the other columns (positions below, `Details` in
 --     src/audit.rs);
 --   * `data`: the entry's document (headers, bodies, ...), as before.
 -- `audit_logs` becomes a view with the familiar columns, so every query (and anyone reading the
 -- file with sqlite3) still selects `path`, `status_code`, ... from `audit_logs`. The rowid table
--- is appended to in time order (SQLite's quick-balance path), two B-trees per insert.
+-- is appended to in time order (SQLite's quick-balance path); three B-trees per insert.
 -- The filters on model, provider, status, path and user path scan newest first, as the model,
 -- provider, path and user-path filters already did (0005).
 -- PostgreSQL keeps its plain table: its inserts run in the server process, not the gateway's.
@@ -30,7 +29,7 @@ CREATE TABLE audit_records (
 
 INSERT INTO audit_records (id, ts_us, thread_response_id, previous_response_id, details, data)
 SELECT id, ts_us,
-       CASE WHEN instr(path, '/responses') > 0 THEN response_id END,
+       response_id,
        previous_response_id,
        json_array(
            request_id,

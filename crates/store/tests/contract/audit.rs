@@ -217,6 +217,21 @@ pub async fn conversation_follows_response_ids(t: &Target) {
         let thread = store.audit_conversation(start, 50).await.unwrap();
         assert_eq!(ids(&thread), ["first", "second", "third"], "from {start}");
     }
+    // Chat completions thread the same way (a client may name a `chatcmpl-` id), as in GoModel.
+    let chat = |id: &str, minute: i64, prev: Option<&str>, resp: &str| AuditRow {
+        previous_response_id: prev.map(str::to_owned),
+        response_id: Some(resp.to_owned()),
+        ..audit(id, T0 + minute * MINUTE)
+    };
+    store
+        .insert_audit(&[
+            chat("chat-1", 10, None, "chatcmpl-1"),
+            chat("chat-2", 11, Some("chatcmpl-1"), "chatcmpl-2"),
+        ])
+        .await
+        .unwrap();
+    let thread = store.audit_conversation("chat-2", 50).await.unwrap();
+    assert_eq!(ids(&thread), ["chat-1", "chat-2"]);
     let thread = store.audit_conversation("third", 2).await.unwrap();
     assert_eq!(
         ids(&thread),
