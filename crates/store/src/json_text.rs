@@ -303,21 +303,6 @@ pub fn push_string(out: &mut String, text: &str) {
     out.push('"');
 }
 
-/// Appends a number as serde_json writes it (same text as a serialised row had: `250.0`, not
-/// `250`, so SQLite's JSON functions read a REAL back), or `null` should it fail.
-fn push_number(
-    out: &mut String,
-    write: impl FnOnce(&mut std::io::Cursor<&mut [u8]>) -> std::io::Result<()>,
-) {
-    let mut buf = [0u8; 40];
-    let mut cursor = std::io::Cursor::new(&mut buf[..]);
-    let written = write(&mut cursor).ok().map(|()| cursor.position());
-    let text = written
-        .and_then(|n| buf.get(..usize::try_from(n).ok()?))
-        .and_then(|bytes| std::str::from_utf8(bytes).ok());
-    out.push_str(text.unwrap_or("null"));
-}
-
 /// Appends an integer (digits written by hand: most are token counts and status codes, a few
 /// digits long, which the general formatter took ~90 instructions each to write).
 pub fn push_i64(out: &mut String, value: i64) {
@@ -340,14 +325,21 @@ pub fn push_i64(out: &mut String, value: i64) {
     }
 }
 
-/// Appends a finite number as serde_json writes it; `null` for NaN or infinity, as serde_json
-/// serialises them (JSON has neither).
+/// Appends a finite number as serde_json writes it (the same text a serialised row had:
+/// `250.0`, not `250`, so SQLite's JSON functions read a REAL back); `null` for NaN or
+/// infinity, as serde_json serialises them (JSON has neither).
 pub fn push_f64(out: &mut String, value: f64) {
-    if value.is_finite() {
-        push_number(out, |w| CompactFormatter.write_f64(w, value));
-    } else {
-        out.push_str("null");
-    }
+    let mut buf = [0u8; 40];
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    let written = value
+        .is_finite()
+        .then(|| CompactFormatter.write_f64(&mut cursor, value).ok())
+        .flatten()
+        .map(|()| cursor.position());
+    let text = written
+        .and_then(|n| buf.get(..usize::try_from(n).ok()?))
+        .and_then(|bytes| std::str::from_utf8(bytes).ok());
+    out.push_str(text.unwrap_or("null"));
 }
 
 /// A JSON array written element by element into one string: the per-row arrays SQLite stores

@@ -126,7 +126,7 @@ const INSERT_SIZES: [usize; 3] = [64, 8, 1];
 /// `INSERT INTO usage (...) VALUES (...) x rows ON CONFLICT DO NOTHING` for the row slice; the
 /// text of each (dialect, size) is built once. On SQLite a row is its key and one JSON
 /// document (see migrations/sqlite/0003); on PostgreSQL it is every column.
-fn insert_statement(dialect: Dialect, rows: &[UsageRow]) -> Result<Sql> {
+fn insert_statement(dialect: Dialect, rows: &[UsageRow]) -> Sql {
     let per_row = match dialect {
         Dialect::Sqlite => 3,
         Dialect::Postgres => 27,
@@ -150,7 +150,7 @@ fn insert_statement(dialect: Dialect, rows: &[UsageRow]) -> Result<Sql> {
             }
         }
     }
-    Ok(sql)
+    sql
 }
 
 /// Everything of a usage row but its key, as SQLite stores it: one JSON array in
@@ -276,7 +276,7 @@ impl Store {
     async fn insert_usage_rows(&self, tx: &mut WriteTx, rows: &[UsageRow]) -> Result<u64> {
         let mut inserted = 0;
         for (_, chunk) in fixed_size_chunks(rows, &INSERT_SIZES) {
-            inserted += tx.execute(insert_statement(tx.dialect(), chunk)?).await?;
+            inserted += tx.execute(insert_statement(tx.dialect(), chunk)).await?;
         }
         Ok(inserted)
     }

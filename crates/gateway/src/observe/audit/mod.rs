@@ -27,6 +27,7 @@ use serde_json::Value;
 use self::reassemble::{Dialect, reassemble};
 use self::secrets::{REDACTED, Scrubber};
 use super::record::{RecordSnapshot, RequestRecord};
+use super::response_id::top_level_id;
 use super::writer::BatchWriter;
 
 /// Largest body (or reassembled stream) kept per request.
@@ -448,11 +449,6 @@ fn previous_response_id(body: &[u8]) -> Option<String> {
     serde_json::from_slice::<Thread>(body)
         .ok()?
         .previous_response_id
-}
-
-/// The top-level `"id"` of a JSON answer, read without parsing the rest of it.
-fn top_level_id(body: &[u8]) -> Option<String> {
-    super::response_id::top_level_id(body)
 }
 
 /// The bytes as text, invalid sequences replaced. Checks with `str::from_utf8` first: the
