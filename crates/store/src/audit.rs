@@ -3,7 +3,7 @@
 //! A conversation is a chain of requests linked by `previous_response_id`: entry B continues
 //! entry A when `B.previous_response_id = A.response_id` (any answer's id, as in GoModel, which
 //! threads chat completions too). Both links are indexed, so walking a thread is one indexed
-//! lookup per hop.
+//! lookup per hop (on SQLite the response ids in bulk: [`crate::thread_index`]).
 //!
 //! On SQLite an entry is stored compactly in `audit_records` (its key, the two conversation
 //! links, one JSON array of the other columns and the document) behind an `audit_logs` view
@@ -23,7 +23,8 @@ use crate::filter::{AuditFilter, Where};
 use crate::json_text::ArrayWriter;
 use crate::records::{AuditRow, Page, RawJson, RequestUsageSummary};
 use crate::sql::{Arg, Dialect, Sql, fixed_size_chunks};
-use crate::store::Store;
+use crate::store::{Backend, Store};
+use crate::thread_index;
 use crate::usage::count_from_row;
 
 const AUDIT_COLUMNS: &str = "id, request_id, ts_us, duration_ms, requested_model, \
@@ -213,14 +214,19 @@ impl Store {
                 .insert_skipping_existing("audit_logs", AUDIT_COLUMNS, rows, audit_values)
                 .await;
         }
+        let Backend::Sqlite { thread_tail, .. } = &self.backend else {
+            return Ok(());
+        };
         if rows.is_empty() {
             return Ok(());
         }
-        let statements = fixed_size_chunks(rows, &INSERT_SIZES)
-            .into_iter()
-            .map(|(_, chunk)| record_insert(chunk))
-            .collect();
-        self.execute_in_transaction(statements).await?;
+        let mut tx = self.begin_write().await?;
+        for (_, chunk) in fixed_size_chunks(rows, &INSERT_SIZES) {
+            tx.execute(record_insert(chunk)).await?;
+        }
+        let tail = thread_tail.append(&mut tx, rows).await?;
+        tx.commit().await?;
+        thread_tail.committed(tail);
         self.note_rows_written(rows.len()).await;
         Ok(())
     }
@@ -356,11 +362,13 @@ impl Store {
     async fn audit_by_response_id(&self, response_id: &str) -> Result<Option<AuditRow>> {
         let mut sql = Sql::new(self.dialect(), "SELECT ");
         sql.push(AUDIT_COLUMNS).push(" FROM audit_logs WHERE ");
-        // SQLite's indexed copy of the response id is `thread_response_id` (see migration 6).
+        // SQLite indexes response ids in bulk (see `thread_index`).
         match self.dialect() {
-            Dialect::Sqlite => sql.push("thread_response_id = ").bind(response_id),
-            Dialect::Postgres => sql.push("response_id = ").bind(response_id),
-        };
+            Dialect::Sqlite => thread_index::produced(&mut sql, response_id),
+            Dialect::Postgres => {
+                sql.push("response_id = ").bind(response_id);
+            }
+        }
         sql.push(" ORDER BY ts_us, id LIMIT 1");
         self.fetch_optional(sql, audit_from_row).await
     }
@@ -380,8 +388,13 @@ impl Store {
     pub async fn delete_audit_before(&self, ts_us: i64) -> Result<u64> {
         match self.dialect() {
             Dialect::Sqlite => {
-                self.delete_in_batches("audit_records", "(ts_us, id)", ts_us)
-                    .await
+                let deleted = self
+                    .delete_in_batches("audit_records", "(ts_us, id)", ts_us)
+                    .await?;
+                for sql in thread_index::delete_before(ts_us) {
+                    self.execute(sql).await?;
+                }
+                Ok(deleted)
             }
             Dialect::Postgres => self.delete_in_batches("audit_logs", "id", ts_us).await,
         }

@@ -31,6 +31,7 @@ mod rollup;
 mod sql;
 mod stats;
 mod store;
+mod thread_index;
 mod usage;
 
 pub use error::{Result, StoreError};

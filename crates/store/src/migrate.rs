@@ -53,6 +53,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "audit records",
         include_str!("../migrations/sqlite/0006_audit_records.sql"),
     ),
+    (
+        7,
+        "audit thread index",
+        include_str!("../migrations/sqlite/0007_audit_thread_index.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` for PostgreSQL, in order.
@@ -86,6 +91,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         6,
         "audit records",
         include_str!("../migrations/postgres/0006_audit_records.sql"),
+    ),
+    (
+        7,
+        "audit thread index",
+        include_str!("../migrations/postgres/0007_audit_thread_index.sql"),
     ),
 ];
 

@@ -20,6 +20,7 @@ use crate::migrate;
 use crate::redact::{redact_url, scrub};
 use crate::sql::Dialect;
 use crate::stats::WriteCounter;
+use crate::thread_index::ThreadTail;
 
 /// How long a statement waits for another connection's write lock before giving up. Long enough
 /// to ride out a retention delete batch or a second gateway process's insert.
@@ -53,6 +54,7 @@ pub(crate) enum Backend {
         writer: SqlitePool,
         reader: SqlitePool,
         writes: Arc<WriteCounter>,
+        thread_tail: Arc<ThreadTail>,
     },
     Postgres(PgPool),
 }
@@ -145,6 +147,7 @@ async fn connect_sqlite(path: &Path) -> Result<Store> {
             writer,
             reader,
             writes: Arc::default(),
+            thread_tail: Arc::default(),
         },
     })
 }

@@ -119,9 +119,11 @@ async fn stored_ids(tx: &mut WriteTx, rows: &[UsageRow]) -> Result<HashSet<Strin
 }
 
 /// Rows per insert statement, largest first: a batch is cut into statements of exactly these
-/// sizes, so the same three statement texts serve every batch and stay prepared on each
-/// connection (a one-off 500-row statement was parsed afresh every batch: ~4 µs per row).
-const INSERT_SIZES: [usize; 3] = [64, 8, 1];
+/// sizes, so the same four statement texts serve every batch and stay prepared on each
+/// connection (a one-off 500-row statement was parsed afresh every batch: ~4 µs per row). A
+/// full batch (the gateway's writer hands over 500 rows under load) is one statement: each
+/// statement is a round trip to SQLite's thread, which wakes two threads.
+const INSERT_SIZES: [usize; 4] = [BATCH_ROWS, 64, 8, 1];
 
 /// `INSERT INTO usage (...) VALUES (...) x rows ON CONFLICT DO NOTHING` for the row slice; the
 /// text of each (dialect, size) is built once. On SQLite a row is its key and one JSON
@@ -200,10 +202,8 @@ pub(crate) fn records_table(dialect: Dialect) -> &'static str {
 
 fn insert_text(dialect: Dialect, rows: usize) -> std::borrow::Cow<'static, str> {
     use std::sync::OnceLock;
-    static TEXTS: [[OnceLock<String>; INSERT_SIZES.len()]; 2] = [
-        [OnceLock::new(), OnceLock::new(), OnceLock::new()],
-        [OnceLock::new(), OnceLock::new(), OnceLock::new()],
-    ];
+    static TEXTS: [[OnceLock<String>; INSERT_SIZES.len()]; 2] =
+        [const { [const { OnceLock::new() }; INSERT_SIZES.len()] }; 2];
     let slot = INSERT_SIZES.iter().position(|&size| size == rows);
     let (columns, per_row) = match dialect {
         Dialect::Sqlite => ("id, ts_us, details", 3),

@@ -236,7 +236,8 @@ struct LogOnDrop {
 
 impl Drop for LogOnDrop {
     fn drop(&mut self) {
-        let facts = self.record.snapshot();
+        // The last reader of the facts: taken, not copied (the usage row keeps their strings).
+        let facts = self.record.take_facts();
         if let Some(provider) = &facts.provider {
             self.health.record(
                 provider,
@@ -245,9 +246,10 @@ impl Drop for LogOnDrop {
                 finished_at_seconds(),
             );
         }
-        let cost = self.usage.as_ref().and_then(|usage| {
-            usage.record(&self.record, &facts, &self.endpoint, self.status.as_u16())
-        });
+        let cost = self
+            .usage
+            .as_ref()
+            .and_then(|usage| usage.price(&facts, self.status.as_u16()));
         if let (Some(metrics), Some(handled_in)) = (self.record.metrics(), self.handled_in) {
             metrics.finish(
                 &facts,
@@ -303,6 +305,10 @@ impl Drop for LogOnDrop {
             client_disconnected: disconnected,
         }
         .emit();
+        if let (Some(usage), Some(cost)) = (&self.usage, cost) {
+            let endpoint = std::mem::take(&mut self.endpoint);
+            usage.record(&self.record, facts, cost, endpoint, self.status.as_u16());
+        }
     }
 }
 

@@ -127,6 +127,16 @@ impl RequestRecord {
             .clone()
     }
 
+    /// Takes the facts out, leaving defaults: for the last reader, once the request is over.
+    pub fn take_facts(&self) -> RecordSnapshot {
+        std::mem::take(
+            &mut *self
+                .fields
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
     pub fn set_usage(&self, usage: Usage) {
         self.update(|f| f.usage = Some(usage));
     }

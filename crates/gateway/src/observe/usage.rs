@@ -50,15 +50,9 @@ impl UsageRecorder {
         self.unpriced.load(Ordering::Relaxed)
     }
 
-    /// Records one finished request (nothing for requests that never reached a provider) and
-    /// returns its cost (the metrics count it too, without pricing the request twice).
-    pub fn record(
-        &self,
-        record: &RequestRecord,
-        facts: &RecordSnapshot,
-        endpoint: &str,
-        status: u16,
-    ) -> Option<Cost> {
+    /// Prices one finished request (`None` for requests that never reached a provider); the
+    /// metrics count the cost too, so it is computed once, before the row is built.
+    pub fn price(&self, facts: &RecordSnapshot, status: u16) -> Option<Cost> {
         let (Some(provider), Some(provider_type)) =
             (facts.provider.as_deref(), facts.provider_type)
         else {
@@ -66,36 +60,57 @@ impl UsageRecorder {
         };
         let model = facts
             .upstream_model
-            .clone()
-            .or_else(|| facts.requested_model.clone())
+            .as_deref()
+            .or(facts.requested_model.as_deref())
             .unwrap_or_default();
         let succeeded = (200..300).contains(&status);
         let cost = self.pricing.load().answer_cost(
             provider,
             provider_type,
-            &model,
+            model,
             facts.usage.as_ref(),
             succeeded,
         );
         if let Some(reason) = cost.unknown {
             self.unpriced.fetch_add(1, Ordering::Relaxed);
-            self.warn_once(reason, provider, &model);
+            self.warn_once(reason, provider, model);
         }
-        let usage = facts.usage.clone().unwrap_or_default();
+        Some(cost)
+    }
+
+    /// Queues the usage row of a request [`Self::price`] priced. It takes the request's facts:
+    /// the row owns their strings instead of copying them (this runs once the request is
+    /// over, when nothing else reads them).
+    pub fn record(
+        &self,
+        record: &RequestRecord,
+        facts: RecordSnapshot,
+        cost: Cost,
+        endpoint: String,
+        status: u16,
+    ) {
+        let (Some(provider), Some(provider_type)) = (facts.provider, facts.provider_type) else {
+            return;
+        };
+        let requested_model = facts.requested_model.unwrap_or_default();
+        let model = facts
+            .upstream_model
+            .unwrap_or_else(|| requested_model.clone());
+        let usage = facts.usage.unwrap_or_default();
         let row = UsageRow {
             id: super::request_id::time_ordered(record.started_at_us),
             request_id: record.request_id.clone(),
-            provider_response_id: facts.response_id.clone(),
+            provider_response_id: facts.response_id,
             ts_us: record.started_at_us,
-            provider_name: provider.to_owned(),
-            provider_type: provider_type.to_owned(),
-            requested_model: facts.requested_model.clone().unwrap_or_default(),
+            provider_name: provider,
+            provider_type: provider_type.into(),
+            requested_model,
             model,
-            endpoint: endpoint.to_owned(),
+            endpoint,
             user_path: if facts.user_path.is_empty() {
                 "/".to_owned()
             } else {
-                facts.user_path.clone()
+                facts.user_path
             },
             stream: facts.stream,
             status_code: i32::from(status),
@@ -111,12 +126,11 @@ impl UsageRecorder {
             input_cost: cost.input_cost,
             output_cost: cost.output_cost,
             total_cost: cost.total_cost,
-            cost_source: cost.source.as_str().to_owned(),
-            cost_caveat: cost.caveat.clone(),
-            error_code: facts.error_code.clone(),
+            cost_source: cost.source.as_str().into(),
+            cost_caveat: cost.caveat,
+            error_code: facts.error_code,
         };
         self.writer.submit(row);
-        Some(cost)
     }
 
     /// One warning per provider, model and reason (bounded, so a stream of made-up model
