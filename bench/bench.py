@@ -190,15 +190,20 @@ class Bench:
     def run_features(self):
         """Chat at c=64 with each feature switched off, then on (same run, same fakes).
 
-        The shared VM's noise between two 5-second runs (±20%) is larger than the effects being
-        measured, so the variants run in interleaved rounds (the order rotated each round) and
-        each variant's figures are the median round: drift hits every variant alike."""
-        duration = 1.0 if self.args.smoke else self.args.duration
+        The shared VM drifts: the same baseline measured 9,000 and 19,000 req/s a minute apart,
+        far more than the effects measured here. So every variant runs right after a baseline
+        run, and the baseline runs once more at the end of the round: a variant's cost in a
+        round is its req/s against the mean of the baseline runs just before and after it
+        (which cancels drift that is steady over those ~15 seconds). Rounds repeat with the
+        variant order rotated; a variant's cost is the median of its rounds, and its other
+        figures are from its median round."""
+        # Short runs: each costs less drift, and the pairing needs three runs per variant.
+        duration = 1.0 if self.args.smoke else min(self.args.duration, 3.0)
         rounds = 1 if self.args.smoke else self.args.feature_rounds
         off = {"auth": False, "logs": False, "usage": False, "audit": False, "metrics": False}
         defaults = {"auth": True, "logs": True, "usage": True, "audit": False, "metrics": False}
-        variants = [("baseline: auth off, request logs off, usage off", dict(off)),
-                    ("auth on", dict(off, auth=True)),
+        baseline = ("baseline: auth off, request logs off, usage off", dict(off))
+        variants = [("auth on", dict(off, auth=True)),
                     ("request logs on", dict(off, logs=True)),
                     ("usage rows on (SQLite)", dict(off, usage=True)),
                     ("audit log on (SQLite, bodies and headers)", dict(off, audit=True)),
@@ -208,25 +213,37 @@ class Bench:
                     ("everything: defaults + audit log + metrics", dict(defaults, audit=True, metrics=True))]
         if self.args.variants:
             wanted = [w.strip() for w in self.args.variants.split(",") if w.strip()]
-            variants = [v for v in variants if v[0].startswith("baseline") or any(w in v[0] for w in wanted)]
-        trials = {label: [] for label, _ in variants}
+            variants = [v for v in variants if any(w in v[0] for w in wanted)]
+        trials = {label: [] for label, _ in [baseline] + variants}
+        costs = {label: [] for label, _ in variants}
+
+        def measure(label, features, round_no):
+            gateway, _ = self.start_gateway("gateway-features", **features)
+            try:
+                url = f"http://127.0.0.1:{PORTS['gateway']}/v1/chat/completions"
+                body = dict(CHAT, model="openai/gpt-4o-mini")
+                headers = {"Authorization": f"Bearer {MASTER_KEY}"}
+                loadgen(self.loadgen_bin, url, body, headers, concurrency=64, duration=0.5)
+                with Window(gateway.pid, [self.fakes["fast"].pid]) as window:
+                    result = loadgen(self.loadgen_bin, url, body, headers, concurrency=64, duration=duration)
+                result.update(window.figures(result.get("ok")))
+                trials[label].append(result)
+                log(f"features [{label}] round {round_no + 1}/{rounds}: {summary(result)}")
+                return result.get("rps") or 0
+            finally:
+                gateway.stop()
+
         for round_no in range(rounds):
-            shift = round_no % len(variants)
+            shift = round_no % max(len(variants), 1)
+            before = measure(*baseline, round_no)
             for label, features in variants[shift:] + variants[:shift]:
-                gateway, _ = self.start_gateway("gateway-features", **features)
-                try:
-                    url = f"http://127.0.0.1:{PORTS['gateway']}/v1/chat/completions"
-                    body = dict(CHAT, model="openai/gpt-4o-mini")
-                    headers = {"Authorization": f"Bearer {MASTER_KEY}"}
-                    loadgen(self.loadgen_bin, url, body, headers, concurrency=64, duration=0.5)
-                    with Window(gateway.pid, [self.fakes["fast"].pid]) as window:
-                        result = loadgen(self.loadgen_bin, url, body, headers, concurrency=64, duration=duration)
-                    result.update(window.figures(result.get("ok")))
-                    trials[label].append(result)
-                    log(f"features [{label}] round {round_no + 1}/{rounds}: {summary(result)}")
-                finally:
-                    gateway.stop()
-        for label, features in variants:
+                rps = measure(label, features, round_no)
+                after = measure(*baseline, round_no)
+                reference = (before + after) / 2
+                if reference > 0:
+                    costs[label].append(100.0 * (1 - rps / reference))
+                before = after
+        for label, features in [baseline] + variants:
             results = trials[label]
             ranked = sorted(results, key=lambda r: r.get("rps", 0))
             median = dict(ranked[len(ranked) // 2])
@@ -234,8 +251,13 @@ class Bench:
             median["errors"] = {"total": sum((r.get("errors") or {}).get("total", 0) for r in results)}
             if any("error" in r for r in results):
                 median["error"] = next(r["error"] for r in results if "error" in r)
+            if costs.get(label):
+                ranked_costs = sorted(costs[label])
+                median["cost_pct"] = round(ranked_costs[len(ranked_costs) // 2], 1)
+                median["rounds_cost_pct"] = [round(c, 1) for c in costs[label]]
             self.results["features"].append({"variant": label, **features, "result": median})
-            log(f"features [{label}] median of {len(results)}: {summary(median)}")
+            extra = f", cost {median['cost_pct']}% (rounds {median['rounds_cost_pct']})" if "cost_pct" in median else ""
+            log(f"features [{label}] median of {len(results)}: {summary(median)}{extra}")
 
     def errors(self):
         problems = []
@@ -281,7 +303,7 @@ def main():
     parser.add_argument("--scenarios", type=lambda s: [x for x in s.split(",") if x], default=None,
                         help="comma list of: chat,stream,paced,embed,big,fixed_rate,inflight,features")
     parser.add_argument("--feature-rounds", type=int, default=5,
-                        help="interleaved rounds of the features on/off runs (medians reported)")
+                        help="rounds of the features on/off runs (each variant between two baseline runs; medians reported)")
     parser.add_argument("--variants", default=None,
                         help="features: only the variants whose label contains one of these comma-separated words "
                              "(the baseline always runs); for quick checks, with --no-report")

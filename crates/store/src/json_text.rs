@@ -422,13 +422,24 @@ impl ObjectWriter {
         Self { out, empty: true }
     }
 
-    /// Starts a member: `"key":`. Keys are this crate's own constants, plain ASCII.
+    /// Starts a member: `"key":`. Keys are the callers' constants or HTTP header names, which
+    /// hold no character JSON escapes (a header name is an HTTP token); any other key is
+    /// escaped.
     fn key(&mut self, key: &str) -> &mut String {
         if !self.empty {
             self.out.push(',');
         }
         self.empty = false;
-        push_string(&mut self.out, key);
+        if key
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        {
+            self.out.push('"');
+            self.out.push_str(key);
+            self.out.push('"');
+        } else {
+            push_string(&mut self.out, key);
+        }
         self.out.push(':');
         &mut self.out
     }

@@ -77,7 +77,7 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
             if recorder.log_headers() {
-                c.request_headers = super::audit::header_pairs(headers);
+                c.request_headers = headers.clone();
             }
         });
     }
@@ -131,7 +131,7 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
     let log_headers = audit.as_ref().is_some_and(|a| a.log_headers());
     record.capture(|c| {
         if log_headers {
-            c.response_headers = super::audit::header_pairs(&parts.headers);
+            c.response_headers = parts.headers.clone();
         }
         if tee {
             c.stream_kind = super::audit::StreamKind::Body;

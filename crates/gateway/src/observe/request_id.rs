@@ -45,15 +45,19 @@ pub fn generate() -> String {
 /// Time-ordered keys append at the end of the primary-key index instead of landing at random
 /// pages (random UUIDs made every usage insert touch a different page).
 pub fn time_ordered(ts_us: i64) -> String {
-    // Hand-formatted: `format!` cost ~1,000 instructions per usage row.
+    // Hand-formatted into a buffer: `format!` cost ~1,000 instructions per usage row, pushing
+    // 32 chars one by one ~370.
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(32);
-    for value in [ts_us.max(0).unsigned_abs(), next_u64()] {
-        for shift in (0..16).rev() {
-            out.push(char::from(HEX[((value >> (shift * 4)) & 0xf) as usize]));
+    let mut digits = [0u8; 32];
+    for (half, value) in [ts_us.max(0).unsigned_abs(), next_u64()]
+        .into_iter()
+        .enumerate()
+    {
+        for (i, digit) in digits[half * 16..][..16].iter_mut().enumerate() {
+            *digit = HEX[((value >> ((15 - i) * 4)) & 0xf) as usize];
         }
     }
-    out
+    digits.iter().map(|&d| char::from(d)).collect()
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@
 mod reassemble;
 pub mod secrets;
 
+use std::borrow::Cow;
+
 use base64::Engine;
 use bytes::Bytes;
 use gomodel_providers::Secret;
@@ -70,8 +72,10 @@ pub struct AuditCapture {
     pub user_agent: Option<String>,
     /// How the request authenticated (`master_key`, `no_key`); `None` when it did not.
     pub auth_method: Option<&'static str>,
-    pub request_headers: Vec<(String, String)>,
-    pub response_headers: Vec<(String, String)>,
+    /// The headers as they came and went (a clone shares their bytes: no copy per header);
+    /// redacted and scrubbed only when the entry is written.
+    pub request_headers: http::HeaderMap,
+    pub response_headers: http::HeaderMap,
     pub request_body: Option<Bytes>,
     pub response_body: Option<Bytes>,
     /// The handler read the request body as JSON (it parsed), so it needs no second check
@@ -105,23 +109,16 @@ impl AuditCapture {
     }
 }
 
-/// Header pairs with credentials redacted.
-pub fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(name, value)| {
-            let value = if REDACTED_HEADERS.contains(&name.as_str()) {
-                REDACTED.to_owned()
-            } else {
-                // Visible ASCII almost always: skip the lossy decoder's chunk walk.
-                value.to_str().map_or_else(
-                    |_| String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                    str::to_owned,
-                )
-            };
-            (name.as_str().to_owned(), value)
-        })
-        .collect()
+/// A header's value as stored: `[REDACTED]` for a credential header, else its text (lossy
+/// UTF-8 for the rare non-ASCII value).
+pub fn header_text<'a>(name: &http::HeaderName, value: &'a http::HeaderValue) -> Cow<'a, str> {
+    if REDACTED_HEADERS.contains(&name.as_str()) {
+        return Cow::Borrowed(REDACTED);
+    }
+    // Visible ASCII almost always: skip the lossy decoder's chunk walk.
+    value
+        .to_str()
+        .map_or_else(|_| String::from_utf8_lossy(value.as_bytes()), Cow::Borrowed)
 }
 
 /// Builds and queues audit rows.
@@ -361,12 +358,17 @@ impl AuditRecorder {
 
     /// Header pairs as an object (already redacted by name at capture; any configured
     /// credential in a value is scrubbed). A repeated name keeps its last value.
-    fn headers(&self, object: &mut ObjectWriter, pairs: &[(String, String)]) {
-        for (i, (name, value)) in pairs.iter().enumerate() {
-            if pairs.get(i + 1).is_some_and(|(next, _)| next == name) {
+    /// One member per header name; a repeated header keeps its last value.
+    fn headers(&self, object: &mut ObjectWriter, headers: &http::HeaderMap) {
+        let mut pairs = headers.iter().peekable();
+        while let Some((name, value)) = pairs.next() {
+            if pairs.peek().is_some_and(|(next, _)| *next == name) {
                 continue;
             }
-            object.string(name, &self.scrubber.scrub(value));
+            object.string(
+                name.as_str(),
+                &self.scrubber.scrub(&header_text(name, value)),
+            );
         }
     }
 
