@@ -265,13 +265,17 @@ fn plain_run_end(bytes: &[u8], mut from: usize) -> usize {
         }
         from += 8;
     }
-    while let Some(&b) = bytes.get(from) {
-        if b == b'"' || b == b'\\' || b < 0x20 {
-            break;
-        }
-        from += 1;
+    // The last few bytes as one word too, padded with spaces (never special): most strings
+    // are short, and a byte loop cost more than the word.
+    let rest = bytes.get(from..).unwrap_or_default();
+    if rest.is_empty() {
+        return from;
     }
-    from
+    let mut word = [b' '; 8];
+    word[..rest.len()].copy_from_slice(rest);
+    let found = special_lanes(u64::from_le_bytes(word));
+    let lane = (found.trailing_zeros() / 8) as usize;
+    from + lane.min(rest.len())
 }
 
 /// Appends `text` as a JSON string literal (quotes included), escaping only what JSON requires.
@@ -422,24 +426,13 @@ impl ObjectWriter {
         Self { out, empty: true }
     }
 
-    /// Starts a member: `"key":`. Keys are the callers' constants or HTTP header names, which
-    /// hold no character JSON escapes (a header name is an HTTP token); any other key is
-    /// escaped.
+    /// Starts a member: `"key":` (the callers' constants, or HTTP header names).
     fn key(&mut self, key: &str) -> &mut String {
         if !self.empty {
             self.out.push(',');
         }
         self.empty = false;
-        if key
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
-        {
-            self.out.push('"');
-            self.out.push_str(key);
-            self.out.push('"');
-        } else {
-            push_string(&mut self.out, key);
-        }
+        push_string(&mut self.out, key);
         self.out.push(':');
         &mut self.out
     }

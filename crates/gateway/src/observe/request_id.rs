@@ -57,7 +57,7 @@ pub fn time_ordered(ts_us: i64) -> String {
             *digit = HEX[((value >> ((15 - i) * 4)) & 0xf) as usize];
         }
     }
-    digits.iter().map(|&d| char::from(d)).collect()
+    std::str::from_utf8(&digits).map_or_else(|_| String::new(), str::to_owned)
 }
 
 #[cfg(test)]

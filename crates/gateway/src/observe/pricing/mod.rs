@@ -18,6 +18,7 @@ mod catalog;
 mod cost;
 mod fields;
 mod ids;
+mod memo;
 mod overrides;
 mod raw;
 mod types;
@@ -58,6 +59,8 @@ static EMBEDDED: LazyLock<Arc<Catalog>> =
 pub struct Pricing {
     catalog: Arc<Catalog>,
     overrides: Arc<Overrides>,
+    /// Prices already resolved for this catalog and these overrides.
+    memo: Arc<memo::Memo>,
 }
 
 impl fmt::Debug for Pricing {
@@ -75,6 +78,7 @@ impl Pricing {
         Pricing {
             catalog: Arc::clone(&EMBEDDED),
             overrides: Arc::default(),
+            memo: Arc::default(),
         }
     }
 
@@ -83,6 +87,7 @@ impl Pricing {
         Ok(Pricing {
             catalog: Arc::new(Catalog::parse(json)?),
             overrides: Arc::default(),
+            memo: Arc::default(),
         })
     }
 
@@ -92,6 +97,7 @@ impl Pricing {
         Pricing {
             catalog: Arc::clone(&self.catalog),
             overrides: Arc::new(Overrides::new(overrides)),
+            memo: Arc::default(),
         }
     }
 
@@ -114,8 +120,13 @@ impl Pricing {
         model: &str,
         usage: &Usage,
     ) -> Cost {
-        let request = Request::new(provider_name, provider_type, model);
-        cost::compute(self.resolve(&request), request.anthropic(), usage)
+        let (resolved, anthropic) =
+            self.memo
+                .get_or_resolve(provider_name, provider_type, model, || {
+                    let request = Request::new(provider_name, provider_type, model);
+                    (self.resolve(&request), request.anthropic())
+                });
+        cost::compute(resolved, anthropic, usage)
     }
 
     /// What a finished request cost, given the usage the provider reported (if any) and
