@@ -460,28 +460,10 @@ async fn credentials_never_reach_rows_logs_or_admin_answers() {
             .unwrap();
         sent += 1;
     }
+    // Wait until every entry is stored, then read the admin answers (read alongside the count,
+    // they could predate the batch that stored the entries).
     let deadline = Instant::now() + Duration::from_secs(10);
-    let mut admin_text;
     loop {
-        admin_text = String::new();
-        for path in [
-            "/usage/log",
-            "/audit/log?limit=100",
-            "/usage/summary",
-            "/storage/status",
-        ] {
-            admin_text.push_str(
-                &client
-                    .get(format!("{base}/admin/api/v1{path}"))
-                    .bearer_auth(MASTER_KEY)
-                    .send()
-                    .await
-                    .unwrap()
-                    .text()
-                    .await
-                    .unwrap(),
-            );
-        }
         let audit: Value = client
             .get(format!("{base}/admin/api/v1/audit/log?limit=100"))
             .bearer_auth(MASTER_KEY)
@@ -510,6 +492,25 @@ async fn credentials_never_reach_rows_logs_or_admin_answers() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut admin_text = String::new();
+    for path in [
+        "/usage/log",
+        "/audit/log?limit=100",
+        "/usage/summary",
+        "/storage/status",
+    ] {
+        admin_text.push_str(
+            &client
+                .get(format!("{base}/admin/api/v1{path}"))
+                .bearer_auth(MASTER_KEY)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        );
     }
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
