@@ -61,8 +61,10 @@ page.on('console', (msg) => {
 });
 page.on('pageerror', (err) => problems.push(`[${phase}] page error: ${err.message}`));
 page.on('requestfailed', (req) => {
-  // A navigation away from a page cancels its in-flight fetches; that is not a failure.
-  if (req.failure()?.errorText === 'net::ERR_ABORTED' && req.resourceType() === 'fetch') return;
+  // A navigation away from a page (or a reload) cancels its in-flight fetches and subresource
+  // loads, the favicon among them; that is not a failure. A resource that really fails answers
+  // with an error status (the listener below) or another network error.
+  if (req.failure()?.errorText === 'net::ERR_ABORTED' && req.resourceType() !== 'document') return;
   problems.push(`[${phase}] request failed: ${req.method()} ${req.url()} ${req.failure()?.errorText}`);
 });
 page.on('response', (res) => {
