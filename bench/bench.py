@@ -302,7 +302,7 @@ def main():
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per load run")
     parser.add_argument("--scenarios", type=lambda s: [x for x in s.split(",") if x], default=None,
                         help="comma list of: chat,stream,paced,embed,big,fixed_rate,inflight,features")
-    parser.add_argument("--feature-rounds", type=int, default=5,
+    parser.add_argument("--feature-rounds", type=int, default=7,
                         help="rounds of the features on/off runs (each variant between two baseline runs; medians reported)")
     parser.add_argument("--variants", default=None,
                         help="features: only the variants whose label contains one of these comma-separated words "
