@@ -464,15 +464,7 @@ async fn credentials_never_reach_rows_logs_or_admin_answers() {
     // they could predate the batch that stored the entries).
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let audit: Value = client
-            .get(format!("{base}/admin/api/v1/audit/log?limit=100"))
-            .bearer_auth(MASTER_KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let audit = admin_json(&client, &base, "/audit/log?limit=100").await;
         if audit["total"] == sent || Instant::now() > deadline {
             assert_eq!(audit["total"], sent, "every request has its row");
             let echo = audit["entries"]
@@ -500,17 +492,7 @@ async fn credentials_never_reach_rows_logs_or_admin_answers() {
         "/usage/summary",
         "/storage/status",
     ] {
-        admin_text.push_str(
-            &client
-                .get(format!("{base}/admin/api/v1{path}"))
-                .bearer_auth(MASTER_KEY)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-        );
+        admin_text.push_str(&crate::harness::admin_text(&client, &base, path).await);
     }
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -187,6 +187,25 @@ pub async fn wait_until_up(client: &reqwest::Client, base: &str) {
     }
 }
 
+/// The body of `GET {base}/admin/api/v1{path}` with the master key, from a gateway process
+/// started by the test.
+pub async fn admin_text(client: &reqwest::Client, base: &str, path: &str) -> String {
+    client
+        .get(format!("{base}/admin/api/v1{path}"))
+        .bearer_auth(MASTER_KEY)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// [`admin_text`], parsed.
+pub async fn admin_json(client: &reqwest::Client, base: &str, path: &str) -> Value {
+    serde_json::from_str(&admin_text(client, base, path).await).unwrap()
+}
+
 /// The env of [`openai_env`] with Anthropic on the same fake and the audit log on (flushed
 /// every 100 ms), plus `extra`.
 pub fn audited_env(fake: &FakeUpstream, extra: &[(&str, &str)]) -> Vec<(String, String)> {

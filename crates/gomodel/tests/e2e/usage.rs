@@ -827,15 +827,7 @@ async fn the_unpriced_warning_is_logged_once_per_model() {
     // Every request recorded (the warning is logged as its row is built) before stopping.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let summary: Value = client
-            .get(format!("{base}/admin/api/v1/usage/summary"))
-            .bearer_auth(MASTER_KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let summary = admin_json(&client, &base, "/usage/summary").await;
         if summary["total_requests"] == models.len() || Instant::now() > deadline {
             assert_eq!(summary["unpriced_requests"], 5, "{summary}");
             break;
