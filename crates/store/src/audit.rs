@@ -209,13 +209,10 @@ impl RequestUsageSummary {
 impl Store {
     /// Stores audit entries; entries whose id is already stored are skipped.
     pub async fn insert_audit(&self, rows: &[AuditRow]) -> Result<()> {
-        if self.dialect() == Dialect::Postgres {
+        let Backend::Sqlite { thread_tail, .. } = &self.backend else {
             return self
                 .insert_skipping_existing("audit_logs", AUDIT_COLUMNS, rows, audit_values)
                 .await;
-        }
-        let Backend::Sqlite { thread_tail, .. } = &self.backend else {
-            return Ok(());
         };
         if rows.is_empty() {
             return Ok(());

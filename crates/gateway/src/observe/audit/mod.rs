@@ -356,9 +356,9 @@ impl AuditRecorder {
         id
     }
 
-    /// Header pairs as an object (already redacted by name at capture; any configured
-    /// credential in a value is scrubbed). A repeated name keeps its last value.
-    /// One member per header name; a repeated header keeps its last value.
+    /// The headers as an object, one member per name (a repeated header keeps its last
+    /// value): credential headers redacted by name, any configured credential in a value
+    /// scrubbed.
     fn headers(&self, object: &mut ObjectWriter, headers: &http::HeaderMap) {
         let mut pairs = headers.iter().peekable();
         while let Some((name, value)) = pairs.next() {
