@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import resource
 import sys
 import tempfile
@@ -227,11 +228,15 @@ class Bench:
                 with Window(gateway.pid, [self.fakes["fast"].pid]) as window:
                     result = loadgen(self.loadgen_bin, url, body, headers, concurrency=64, duration=duration)
                 result.update(window.figures(result.get("ok")))
-                trials[label].append(result)
-                log(f"features [{label}] round {round_no + 1}/{rounds}: {summary(result)}")
-                return result.get("rps") or 0
             finally:
                 gateway.stop()
+            # Rows the usage and audit writers dropped (queue full): work not done, which
+            # would make a variant look cheaper than it is. Read from the writers' shutdown line.
+            result["dropped_rows"] = dropped_rows(gateway.log_path)
+            trials[label].append(result)
+            dropped = f", {result['dropped_rows']} rows dropped" if result["dropped_rows"] else ""
+            log(f"features [{label}] round {round_no + 1}/{rounds}: {summary(result)}{dropped}")
+            return result.get("rps") or 0
 
         for round_no in range(rounds):
             shift = round_no % max(len(variants), 1)
@@ -249,6 +254,7 @@ class Bench:
             median = dict(ranked[len(ranked) // 2])
             median["rounds_rps"] = [round(r.get("rps", 0)) for r in results]
             median["errors"] = {"total": sum((r.get("errors") or {}).get("total", 0) for r in results)}
+            median["dropped_rows"] = sum(r.get("dropped_rows", 0) for r in results)
             if any("error" in r for r in results):
                 median["error"] = next(r["error"] for r in results if "error" in r)
             if costs.get(label):
@@ -271,6 +277,21 @@ class Bench:
             if "error" in r or r.get("errors", {}).get("total", 1) != 0:
                 problems.append(f"features {f['variant']}: {r.get('error') or r.get('errors')}")
         return problems
+
+
+def dropped_rows(log_path):
+    """Rows a gateway's usage and audit writers dropped, from their shutdown lines (JSON logs:
+    `"dropped":N` on "records flushed at shutdown"; no such field when nothing was dropped)."""
+    total = 0
+    try:
+        text = Path(log_path).read_text(errors="replace")
+    except OSError:
+        return 0
+    for line in text.splitlines():
+        if "records flushed at shutdown" in line:
+            match = re.search(r'"dropped":(\d+)', line)
+            total += int(match.group(1)) if match else 0
+    return total
 
 
 def summary(r):

@@ -162,8 +162,8 @@ def scenario_rows(latest):
 
 def feature_rows(latest):
     lines = ["| configuration (chat, c=64) | req/s lost vs baseline (median; rounds) | req/s | p50 ms | p99 ms | "
-             "gateway CPU µs/req | errors | rounds req/s |",
-             "|---|---|---:|---:|---:|---:|---:|---|"]
+             "gateway CPU µs/req | errors | rows dropped | rounds req/s |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
     for f in latest.get("features", []):
         r = f["result"]
         l = latency(r)
@@ -173,6 +173,7 @@ def feature_rows(latest):
         lines.append(f"| {f['variant']} | {lost} | {fmt(r.get('rps'), 0)} | {fmt(ms(l.get('p50')), 3)} | "
                      f"{fmt(ms(l.get('p99')), 3)} | "
                      f"{fmt(r.get('gateway_cpu_us_per_req'))} | {(r.get('errors') or {}).get('total', '?')} | "
+                     f"{r.get('dropped_rows', '-')} | "
                      f"{', '.join(f'{v:,}' for v in r.get('rounds_rps', [])) or '-'} |")
     return lines
 
@@ -240,7 +241,9 @@ def render():
                 "variant runs between two baseline runs (3 s each) and its cost in a round is its req/s against "
                 "the mean of those two; rounds repeat with the order rotated. The cost column is the median "
                 "of the rounds (every round listed); the other figures are the variant's median round, and the "
-                "last column lists every round's req/s, which shows how much the machine moved.", ""] + feature_rows(latest)
+                "last column lists every round's req/s, which shows how much the machine moved. Rows dropped: "
+                "usage and audit rows the writers dropped because their queue was full, over all rounds "
+                "(must be 0: a dropped row is work not done).", ""] + feature_rows(latest)
     else:
         out += ["No results yet: run `bench/run`.", ""]
     out += ["", "## Peers: LiteLLM and Portkey", ""]

@@ -18,6 +18,7 @@
 //! bucket arithmetic is integer arithmetic.
 
 mod audit;
+mod checkpoint;
 mod error;
 mod exec;
 mod filter;

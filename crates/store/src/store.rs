@@ -3,7 +3,9 @@
 //! SQLite gets two pools on one file: a single writer connection (SQLite admits one writer at a
 //! time anyway; queueing writers in our pool is cheaper than having them spin on `SQLITE_BUSY`)
 //! and a few reader connections, which WAL lets run alongside the writer, so a dashboard query
-//! never stalls usage inserts. PostgreSQL gets one ordinary pool.
+//! never stalls usage inserts. A third, single connection copies the write-ahead log back into
+//! the database (`checkpoint`), so the writer never stops for it. PostgreSQL gets one ordinary
+//! pool.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -15,6 +17,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use crate::checkpoint;
 use crate::error::{Result, StoreError};
 use crate::migrate;
 use crate::redact::{redact_url, scrub};
@@ -30,6 +33,9 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const SQLITE_READERS: u32 = 4;
 /// Tries at opening a SQLite pool while the file reports busy (see `open_sqlite_pool`).
 const SQLITE_OPEN_ATTEMPTS: u32 = 5;
+/// Bytes the write-ahead log file is cut back to after the log starts over (SQLite otherwise
+/// keeps the file at the largest size it ever reached).
+const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 /// How long a caller waits for a pooled connection before the request fails rather than hangs.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -53,6 +59,8 @@ pub(crate) enum Backend {
     Sqlite {
         writer: SqlitePool,
         reader: SqlitePool,
+        /// The WAL checkpointer's own connection (`checkpoint`).
+        checkpointer: SqlitePool,
         writes: Arc<WriteCounter>,
         thread_tail: Arc<ThreadTail>,
     },
@@ -99,7 +107,15 @@ impl Store {
     /// Closes every connection, waiting for those in use to be returned. Later calls fail.
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite { writer, reader, .. } => {
+            Backend::Sqlite {
+                writer,
+                reader,
+                checkpointer,
+                ..
+            } => {
+                // The checkpointer first (its task stops with it); the writer last, whose
+                // close checkpoints the whole log and deletes it.
+                checkpointer.close().await;
                 reader.close().await;
                 writer.close().await;
             }
@@ -137,15 +153,27 @@ async fn connect_sqlite(path: &Path) -> Result<Store> {
     let open_err = |err: sqlx::Error| {
         StoreError::Connect(format!("cannot open SQLite at {}: {err}", path.display()))
     };
+    // The writer never checkpoints inside its commits (see `checkpoint`); after a restarting
+    // checkpoint the log file is cut back to this size.
+    let writer_options = options
+        .clone()
+        .pragma("wal_autocheckpoint", "0")
+        .pragma("journal_size_limit", WAL_SIZE_LIMIT.to_string());
     // The writer opens first: it creates the file and switches it to WAL before any reader.
-    let writer = open_sqlite_pool(1, &options).await.map_err(open_err)?;
-    let reader = open_sqlite_pool(SQLITE_READERS, &options.create_if_missing(false))
+    let writer = open_sqlite_pool(1, &writer_options)
         .await
         .map_err(open_err)?;
+    let existing = options.create_if_missing(false);
+    let reader = open_sqlite_pool(SQLITE_READERS, &existing)
+        .await
+        .map_err(open_err)?;
+    let checkpointer = open_sqlite_pool(1, &existing).await.map_err(open_err)?;
+    checkpoint::spawn(checkpointer.clone());
     Ok(Store {
         backend: Backend::Sqlite {
             writer,
             reader,
+            checkpointer,
             writes: Arc::default(),
             thread_tail: Arc::default(),
         },
@@ -178,7 +206,7 @@ async fn open_sqlite_pool(
 }
 
 /// `SQLITE_BUSY` or `SQLITE_LOCKED`, including their extended codes.
-fn is_busy(err: &sqlx::Error) -> bool {
+pub(crate) fn is_busy(err: &sqlx::Error) -> bool {
     let sqlx::Error::Database(db) = err else {
         return false;
     };

@@ -143,6 +143,11 @@ fn storage_settings() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("USAGE_BUFFER_SIZE"), "{err}");
+
+    // Queues default to 10,000 rows (not GoModel's 1,000: docs/decisions/0006); set ones win.
+    let config = Config::from_env(&EnvMap::from_pairs([("LOGGING_BUFFER_SIZE", "1000")])).unwrap();
+    assert_eq!(config.records.usage_buffer_size, 10_000);
+    assert_eq!(config.records.audit_buffer_size, 1000);
 }
 
 #[test]
