@@ -100,6 +100,7 @@ impl Gateway {
         workers: usize,
     ) -> Result<Self, StartError> {
         let workers = workers.max(1);
+        refuse_taken_port(addr)?;
         let prepared = prepare(config, workers).await?;
         let mut done = Vec::with_capacity(workers);
         let mut bound = addr;
@@ -300,6 +301,21 @@ fn run_worker(
     // Dropping the runtime ends this worker's idle upstream connections.
     drop(runtime);
     let _ = done.send(());
+}
+
+/// Fails when another process listens on `addr`'s port. The workers share the port with
+/// `SO_REUSEPORT`, which would as gladly share it with a second gateway started by the same
+/// user (a stale one, or one with another configuration): the kernel would split connections
+/// between the two without a word. A plain bind (no `SO_REUSEPORT`) is refused while any
+/// socket listens there, so it is tried, and let go, before the workers bind. Port 0 asks for
+/// a free port and needs no check.
+fn refuse_taken_port(addr: SocketAddr) -> Result<(), StartError> {
+    if addr.port() == 0 {
+        return Ok(());
+    }
+    std::net::TcpListener::bind(addr)
+        .map(drop)
+        .map_err(|source| StartError::Bind { addr, source })
 }
 
 /// A listener that other workers can bind on the same port (`SO_REUSEPORT`).

@@ -98,3 +98,57 @@ fn version_and_help() {
     let help = gomodel(dir.path(), &["--help"], &[]);
     assert!(String::from_utf8_lossy(&help.stdout).contains("config"));
 }
+
+/// A port another process listens on is refused at start-up with a message naming it, rather
+/// than shared: the workers' `SO_REUSEPORT` would otherwise let the kernel split connections
+/// between the two processes.
+#[test]
+fn a_port_in_use_stops_start_up() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    // A listener that allows sharing, as a running gateway's workers do.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    drop(taken);
+    let shared = runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_reuseport(true).unwrap();
+        socket
+            .bind(format!("127.0.0.1:{port}").parse().unwrap())
+            .unwrap();
+        socket.listen(16).unwrap()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gomodel.db").display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gomodel"))
+        .current_dir(dir.path())
+        .env_clear()
+        .envs([
+            ("PORT", port.as_str()),
+            ("SQLITE_PATH", db.as_str()),
+            ("MODEL_LIST_URL", ""),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Before the check the gateway started and served (sharing the port); stop it then.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    drop(shared);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(":{port}")) && stderr.contains("cannot listen"),
+        "{stderr}"
+    );
+}
