@@ -2,12 +2,13 @@
 //!
 //! A conversation is a chain of requests linked by `previous_response_id`: entry B continues
 //! entry A when `B.previous_response_id = A.response_id` (any answer's id, as in GoModel, which
-//! threads chat completions too). Both links are indexed, so walking a thread is one indexed
-//! lookup per hop (on SQLite the response ids in bulk: [`crate::thread_index`]).
+//! threads chat completions too). On PostgreSQL both links are indexed, so walking a thread is
+//! one indexed lookup per hop; on SQLite each hop scans the segments' link text
+//! ([`crate::audit_sqlite`]).
 //!
-//! On SQLite an entry is stored compactly in `audit_records` (its key, the two conversation
-//! links, one JSON array of the other columns and the document) behind an `audit_logs` view
-//! with the familiar columns (migrations/sqlite/0006); PostgreSQL keeps a plain table.
+//! On SQLite the entries are stored in compressed segments, one per written batch
+//! ([`crate::audit_segment`], migrations/sqlite/0008); PostgreSQL keeps a plain table. This
+//! module holds the backend-neutral parts and PostgreSQL's statements.
 //!
 //! The log and the conversation attach each entry's token usage ([`RequestUsageSummary`]) from
 //! the usage rows of the same request. Both rows of a request carry its start time as `ts_us`,
@@ -15,19 +16,16 @@
 //! (unindexed) request id.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::OnceLock;
 
 use crate::error::Result;
 use crate::exec::RowGet;
 use crate::filter::{AuditFilter, Where};
-use crate::json_text::ArrayWriter;
 use crate::records::{AuditRow, Page, RawJson, RequestUsageSummary};
-use crate::sql::{Arg, Dialect, Sql, fixed_size_chunks};
+use crate::sql::{Arg, Dialect, Sql};
 use crate::store::{Backend, Store};
-use crate::thread_index;
 use crate::usage::count_from_row;
 
-const AUDIT_COLUMNS: &str = "id, request_id, ts_us, duration_ms, requested_model, \
+pub(crate) const AUDIT_COLUMNS: &str = "id, request_id, ts_us, duration_ms, requested_model, \
     resolved_model, provider_type, provider_name, status_code, method, path, user_path, stream, \
     client_ip, error_type, response_id, previous_response_id, auth_method, data";
 
@@ -56,71 +54,6 @@ fn audit_values(r: &AuditRow) -> [Arg; 19] {
     ]
 }
 
-/// Rows per SQLite insert statement, largest first: a batch is cut into statements of exactly
-/// these sizes, so three statement texts serve every batch and stay prepared.
-const INSERT_SIZES: [usize; 3] = [64, 8, 1];
-
-/// The columns of `audit_records`, SQLite's compact layout (migrations/sqlite/0006).
-const RECORD_COLUMNS: &str = "id, ts_us, thread_response_id, previous_response_id, details, data";
-
-/// Everything of an entry but its key, conversation links and document, as SQLite stores it:
-/// one JSON array in `audit_records.details`, read back by the `audit_logs` view, which lists
-/// the same positions; `None` becomes `null`. Written by hand ([`ArrayWriter`]).
-fn details_text(r: &AuditRow) -> String {
-    let mut details = ArrayWriter::with_capacity(256);
-    details
-        .string(&r.request_id) // 0
-        .float(r.duration_ms) // 1
-        .opt_string(r.requested_model.as_deref()) // 2
-        .opt_string(r.resolved_model.as_deref()) // 3
-        .opt_string(r.provider_type.as_deref()) // 4
-        .opt_string(r.provider_name.as_deref()) // 5
-        .integer(i64::from(r.status_code)) // 6
-        .string(&r.method) // 7
-        .string(&r.path) // 8
-        .string(&r.user_path) // 9
-        .boolean(r.stream) // 10
-        .opt_string(r.client_ip.as_deref()) // 11
-        .opt_string(r.error_type.as_deref()) // 12
-        .opt_string(r.response_id.as_deref()) // 13
-        .opt_string(r.auth_method.as_deref()); // 14
-    details.finish()
-}
-
-/// `INSERT INTO audit_records ...` for `rows`, one of [`INSERT_SIZES`] long; the text of each
-/// size is built once.
-fn record_insert(rows: &[AuditRow]) -> Sql {
-    static TEXTS: [OnceLock<String>; INSERT_SIZES.len()] =
-        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-    let build = || {
-        let mut sql = Sql::new(Dialect::Sqlite, "INSERT INTO audit_records (");
-        sql.push(RECORD_COLUMNS).push(") VALUES ");
-        for i in 0..rows.len() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind_tuple(std::iter::repeat_n(Arg::Int(0), 6));
-        }
-        // The key is the unique `(ts_us, id)` index.
-        sql.push(" ON CONFLICT DO NOTHING");
-        sql.text
-    };
-    let text = match INSERT_SIZES.iter().position(|&size| size == rows.len()) {
-        Some(slot) => std::borrow::Cow::Borrowed(TEXTS[slot].get_or_init(build).as_str()),
-        None => std::borrow::Cow::Owned(build()),
-    };
-    let mut sql = Sql::prepared(Dialect::Sqlite, &text, rows.len() * 6);
-    for row in rows {
-        sql.value(row.id.as_str())
-            .value(row.ts_us)
-            .value(&row.response_id)
-            .value(&row.previous_response_id)
-            .value(details_text(row))
-            .value(row.data.get());
-    }
-    sql
-}
-
 /// The time at the start of one of our entry ids (16 hex digits of microseconds, then 16
 /// random: `time_ordered` in the gateway), which is the entry's `ts_us`; `None` for any other
 /// id.
@@ -131,7 +64,7 @@ fn time_of_id(id: &str) -> Option<i64> {
     i64::from_str_radix(&id[..16], 16).ok()
 }
 
-fn audit_from_row(r: &dyn RowGet) -> sqlx::Result<AuditRow> {
+pub(crate) fn audit_from_row(r: &dyn RowGet) -> sqlx::Result<AuditRow> {
     Ok(AuditRow {
         id: r.text("id")?,
         request_id: r.text("request_id")?,
@@ -209,23 +142,16 @@ impl RequestUsageSummary {
 impl Store {
     /// Stores audit entries; entries whose id is already stored are skipped.
     pub async fn insert_audit(&self, rows: &[AuditRow]) -> Result<()> {
-        let Backend::Sqlite { thread_tail, .. } = &self.backend else {
-            return self
-                .insert_skipping_existing("audit_logs", AUDIT_COLUMNS, rows, audit_values)
-                .await;
-        };
         if rows.is_empty() {
             return Ok(());
         }
-        let mut tx = self.begin_write().await?;
-        for (_, chunk) in fixed_size_chunks(rows, &INSERT_SIZES) {
-            tx.execute(record_insert(chunk)).await?;
+        match self.backend {
+            Backend::Sqlite { .. } => self.sqlite_insert_audit(rows).await,
+            Backend::Postgres(_) => {
+                self.insert_skipping_existing("audit_logs", AUDIT_COLUMNS, rows, audit_values)
+                    .await
+            }
         }
-        let tail = thread_tail.append(&mut tx, rows).await?;
-        tx.commit().await?;
-        thread_tail.committed(tail);
-        self.note_rows_written(rows.len()).await;
-        Ok(())
     }
 
     /// Matching audit entries, newest first, with the total number of matches.
@@ -235,6 +161,11 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<Page<AuditRow>> {
+        if let Dialect::Sqlite = self.dialect() {
+            let mut page = self.sqlite_audit_log(filter, limit, offset).await?;
+            self.attach_usage(&mut page.items).await?;
+            return Ok(page);
+        }
         let mut count = Sql::new(self.dialect(), "SELECT COUNT(*) AS n FROM audit_logs");
         Where::new(&mut count).audit(filter);
         let total = self.fetch_one(count, count_from_row).await?;
@@ -289,16 +220,16 @@ impl Store {
         Ok(())
     }
 
-    /// One audit entry by id.
-    /// On SQLite, where the key is `(ts_us, id)`, one of our ids is looked up by the time it
-    /// starts with (an index seek); any other id by a scan.
+    /// One audit entry by id. On SQLite one of our ids is looked up in the segments whose time
+    /// range holds the time it starts with; any other id in every segment.
     pub async fn audit_entry(&self, id: &str) -> Result<Option<AuditRow>> {
-        let mut sql = Sql::new(self.dialect(), "SELECT ");
-        sql.push(AUDIT_COLUMNS).push(" FROM audit_logs WHERE ");
-        if let (Dialect::Sqlite, Some(ts_us)) = (self.dialect(), time_of_id(id)) {
-            sql.push("ts_us = ").bind(ts_us).push(" AND ");
+        if let Dialect::Sqlite = self.dialect() {
+            return self.sqlite_audit_entry(id, time_of_id(id)).await;
         }
-        sql.push("id = ").bind(id);
+        let mut sql = Sql::new(self.dialect(), "SELECT ");
+        sql.push(AUDIT_COLUMNS)
+            .push(" FROM audit_logs WHERE id = ")
+            .bind(id);
         self.fetch_optional(sql, audit_from_row).await
     }
 
@@ -357,21 +288,25 @@ impl Store {
 
     /// The entry that produced `response_id` (the earliest, should several mention it).
     async fn audit_by_response_id(&self, response_id: &str) -> Result<Option<AuditRow>> {
-        let mut sql = Sql::new(self.dialect(), "SELECT ");
-        sql.push(AUDIT_COLUMNS).push(" FROM audit_logs WHERE ");
-        // SQLite indexes response ids in bulk (see `thread_index`).
-        match self.dialect() {
-            Dialect::Sqlite => thread_index::produced(&mut sql, response_id),
-            Dialect::Postgres => {
-                sql.push("response_id = ").bind(response_id);
-            }
+        if let Dialect::Sqlite = self.dialect() {
+            let rows = self.sqlite_audit_links(response_id, true).await?;
+            return Ok(rows.into_iter().next());
         }
-        sql.push(" ORDER BY ts_us, id LIMIT 1");
+        let mut sql = Sql::new(self.dialect(), "SELECT ");
+        sql.push(AUDIT_COLUMNS)
+            .push(" FROM audit_logs WHERE response_id = ")
+            .bind(response_id)
+            .push(" ORDER BY ts_us, id LIMIT 1");
         self.fetch_optional(sql, audit_from_row).await
     }
 
     /// Entries that continued from `response_id`, oldest first.
     async fn audit_continuations(&self, response_id: &str, limit: usize) -> Result<Vec<AuditRow>> {
+        if let Dialect::Sqlite = self.dialect() {
+            let mut rows = self.sqlite_audit_links(response_id, false).await?;
+            rows.truncate(limit);
+            return Ok(rows);
+        }
         let mut sql = Sql::new(self.dialect(), "SELECT ");
         sql.push(AUDIT_COLUMNS)
             .push(" FROM audit_logs WHERE previous_response_id = ")
@@ -384,15 +319,7 @@ impl Store {
     /// Deletes audit entries older than `ts_us`; returns how many were deleted.
     pub async fn delete_audit_before(&self, ts_us: i64) -> Result<u64> {
         match self.dialect() {
-            Dialect::Sqlite => {
-                let deleted = self
-                    .delete_in_batches("audit_records", "(ts_us, id)", ts_us)
-                    .await?;
-                for sql in thread_index::delete_before(ts_us) {
-                    self.execute(sql).await?;
-                }
-                Ok(deleted)
-            }
+            Dialect::Sqlite => self.sqlite_delete_audit_before(ts_us).await,
             Dialect::Postgres => self.delete_in_batches("audit_logs", "id", ts_us).await,
         }
     }

@@ -109,9 +109,20 @@ mod tests {
     use crate::records::{AuditRow, RawJson};
     use crate::store::{Backend, Store, StoreConfig};
 
-    /// Entries of ~2 KB, so a few hundred fill more than SQLite's default 1,000-page log.
+    /// Entries of ~2 KB that do not compress (audit segments are LZ4), so a thousand fill
+    /// more than SQLite's default 1,000-page log.
     fn entries(from: i64, count: i64) -> Vec<AuditRow> {
-        let document = RawJson::parse(&format!("{{\"body\":\"{}\"}}", "x".repeat(2000))).unwrap();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ from.unsigned_abs();
+        let mut noise = move || {
+            (0..125)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    format!("{state:016x}")
+                })
+                .collect::<String>()
+        };
         (from..from + count)
             .map(|n| AuditRow {
                 id: format!("{n:016x}{:016x}", 0xabc),
@@ -132,7 +143,7 @@ mod tests {
                 response_id: None,
                 previous_response_id: None,
                 auth_method: None,
-                data: document.clone(),
+                data: RawJson::parse(&format!("{{\"body\":\"{}\"}}", noise())).unwrap(),
                 usage: None,
             })
             .collect()

@@ -93,7 +93,7 @@ macro_rules! bind_all {
 
 // AssertSqlSafe: `Sql` text is assembled only from this crate's fixed fragments; caller values
 // are always bound (see crate::sql).
-fn sqlite_query(sql: Sql) -> Query<'static, Sqlite, SqliteArguments> {
+pub(crate) fn sqlite_query(sql: Sql) -> Query<'static, Sqlite, SqliteArguments> {
     bind_all!(sqlx::query(AssertSqlSafe(sql.text)), sql.args).persistent(sql.cached)
 }
 

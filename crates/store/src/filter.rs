@@ -215,6 +215,27 @@ fn subtree_root(path: &str) -> Option<&str> {
     (!trimmed.is_empty()).then_some(trimmed)
 }
 
+/// Whether `path` is `root` or below it, as [`Where`]'s subtree condition reads it (the root
+/// `/` holds everything).
+pub(crate) fn in_subtree(path: &str, root: &str) -> bool {
+    match subtree_root(root) {
+        None => true,
+        Some(root) => {
+            path == root || (path.starts_with(root) && path[root.len()..].starts_with('/'))
+        }
+    }
+}
+
+/// Whether `text` contains `needle`, ASCII letters compared case-insensitively: SQLite's
+/// `LIKE '%needle%'`, which the search filter is on that backend.
+pub(crate) fn contains_ascii_case_insensitive(text: &str, needle: &str) -> bool {
+    let (text, needle) = (text.as_bytes(), needle.as_bytes());
+    needle.is_empty()
+        || text
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

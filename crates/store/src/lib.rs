@@ -18,6 +18,8 @@
 //! bucket arithmetic is integer arithmetic.
 
 mod audit;
+mod audit_segment;
+mod audit_sqlite;
 mod checkpoint;
 mod error;
 mod exec;
@@ -32,7 +34,6 @@ mod rollup;
 mod sql;
 mod stats;
 mod store;
-mod thread_index;
 mod usage;
 
 pub use error::{Result, StoreError};

@@ -58,6 +58,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "audit thread index",
         include_str!("../migrations/sqlite/0007_audit_thread_index.sql"),
     ),
+    (
+        8,
+        "audit segments",
+        include_str!("../migrations/sqlite/0008_audit_segments.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` for PostgreSQL, in order.
@@ -96,6 +101,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         7,
         "audit thread index",
         include_str!("../migrations/postgres/0007_audit_thread_index.sql"),
+    ),
+    (
+        8,
+        "audit segments",
+        include_str!("../migrations/postgres/0008_audit_segments.sql"),
     ),
 ];
 

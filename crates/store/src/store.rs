@@ -23,7 +23,6 @@ use crate::migrate;
 use crate::redact::{redact_url, scrub};
 use crate::sql::Dialect;
 use crate::stats::WriteCounter;
-use crate::thread_index::ThreadTail;
 
 /// How long a statement waits for another connection's write lock before giving up. Long enough
 /// to ride out a retention delete batch or a second gateway process's insert.
@@ -62,7 +61,6 @@ pub(crate) enum Backend {
         /// The WAL checkpointer's own connection (`checkpoint`).
         checkpointer: SqlitePool,
         writes: Arc<WriteCounter>,
-        thread_tail: Arc<ThreadTail>,
     },
     Postgres(PgPool),
 }
@@ -78,6 +76,14 @@ impl Store {
             } => connect_postgres(url, *max_connections).await?,
         };
         migrate::run(&store).await?;
+        if let Backend::Sqlite { .. } = store.backend {
+            // Entries written before migration 8, moved into segments once (SQL alone cannot
+            // compress them).
+            store
+                .sqlite_move_legacy_audit()
+                .await
+                .map_err(|err| StoreError::Migrate(format!("moving audit entries: {err}")))?;
+        }
         store.refresh_statistics().await;
         Ok(store)
     }
@@ -175,7 +181,6 @@ async fn connect_sqlite(path: &Path) -> Result<Store> {
             reader,
             checkpointer,
             writes: Arc::default(),
-            thread_tail: Arc::default(),
         },
     })
 }

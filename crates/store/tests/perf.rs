@@ -386,8 +386,8 @@ fn audit_entry(i: i64, rng: &mut Rng) -> gomodel_store::AuditRow {
 }
 
 /// The audit log's reads over 200,000 entries with bodies: the dashboard's pages and filters,
-/// one entry by id, and a conversation. SQLite's entries are the compact rows of migration 6;
-/// filters other than time read the `details` array of each entry they pass.
+/// one entry by id, and a conversation. SQLite stores them in compressed segments (migration 8):
+/// filters other than time decode every segment in their range.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "200k-entry benchmark; run with --release -- --ignored --nocapture"]
 async fn sqlite_audit_entries() {

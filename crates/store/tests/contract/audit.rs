@@ -298,6 +298,45 @@ pub async fn audit_retention_deletes_only_older_entries(t: &Target) {
     assert_eq!((page.total, ids(&page.items)), (1, vec!["keep"]));
 }
 
+/// Batches are written as requests finish, so a long request's entry lands among much newer
+/// ones: the newest page still holds the newest entries, whichever batch they came in, and
+/// paging and totals see every entry once. Retention splits a batch on its cutoff.
+pub async fn the_log_is_newest_first_across_batches(t: &Target) {
+    let store = t.connect().await;
+    for batch in [
+        vec![audit("a100", T0 + 100), audit("a101", T0 + 101)],
+        vec![audit("b200", T0 + 200), audit("b-long", T0 + 5)],
+        vec![audit("c150", T0 + 150), audit("c149", T0 + 149)],
+    ] {
+        store.insert_audit(&batch).await.unwrap();
+    }
+    let all = AuditFilter::default();
+    let page = store.audit_log(&all, 2, 0).await.unwrap();
+    assert_eq!((page.total, ids(&page.items)), (6, vec!["b200", "c150"]));
+    let page = store.audit_log(&all, 3, 2).await.unwrap();
+    assert_eq!(ids(&page.items), ["c149", "a101", "a100"]);
+    let page = store.audit_log(&all, 10, 5).await.unwrap();
+    assert_eq!((page.total, ids(&page.items)), (6, vec!["b-long"]));
+    let counted = store.audit_log(&all, 0, 0).await.unwrap();
+    assert_eq!((counted.total, counted.items.len()), (6, 0));
+    let recent = AuditFilter {
+        from_us: Some(T0 + 101),
+        to_us: Some(T0 + 200),
+        ..AuditFilter::default()
+    };
+    let page = store.audit_log(&recent, 10, 0).await.unwrap();
+    assert_eq!(
+        (page.total, ids(&page.items)),
+        (3, vec!["c150", "c149", "a101"])
+    );
+
+    assert_eq!(store.delete_audit_before(T0 + 150).await.unwrap(), 4);
+    let page = store.audit_log(&all, 10, 0).await.unwrap();
+    assert_eq!((page.total, ids(&page.items)), (2, vec!["b200", "c150"]));
+    assert!(store.audit_entry("b-long").await.unwrap().is_none());
+    assert!(store.audit_entry("c150").await.unwrap().is_some());
+}
+
 pub async fn nul_characters_never_fail_a_batch(t: &Target) {
     let store = t.connect().await;
     // PostgreSQL cannot store U+0000; a client can still put one in a JSON body.

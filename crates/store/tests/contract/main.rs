@@ -65,6 +65,7 @@ contract!(
     audit::audit_log_filters_and_pages,
     audit::conversation_follows_response_ids,
     audit::audit_retention_deletes_only_older_entries,
+    audit::the_log_is_newest_first_across_batches,
     audit::nul_characters_never_fail_a_batch,
     audit::entries_carry_the_usage_of_their_request,
     pricing::pricing_override_crud,

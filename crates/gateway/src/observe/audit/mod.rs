@@ -222,7 +222,8 @@ impl AuditRecorder {
                     data.boolean("request_body_too_big_to_handle", true);
                 }
             }
-            body_response_id = self.response_body(&capture, path, &mut data);
+            body_response_id =
+                self.response_body(&capture, path, &mut data, facts.response_id.is_none());
         }
         if let Some(agent) = &capture.user_agent {
             data.string("user_agent", &self.scrubber.scrub(agent));
@@ -299,19 +300,21 @@ impl AuditRecorder {
     }
 
     /// `response_body` (and its flags) from whichever way the answer was captured; returns the
-    /// answer's top-level `id`, for a handler that did not note it.
+    /// answer's top-level `id` when `want_id` (the handler did not note it: reading it again
+    /// was ~1,000 instructions per entry).
     fn response_body(
         &self,
         capture: &AuditCapture,
         path: &str,
         data: &mut ObjectWriter,
+        want_id: bool,
     ) -> Option<String> {
         if let Some(body) = &capture.response_body {
             self.body(data, "response_body", body, capture.response_body_is_json);
             if body.len() > BODY_CAP {
                 data.boolean("response_body_too_big_to_handle", true);
             }
-            return top_level_id(body);
+            return want_id.then(|| top_level_id(body)).flatten();
         }
         if capture.stream.is_empty() {
             return None;
@@ -330,7 +333,7 @@ impl AuditRecorder {
                 .map_or_else(|err| err.error_len().is_none(), |_| true);
             if text {
                 self.body(data, "response_body", &capture.stream, false);
-                id = top_level_id(&capture.stream);
+                id = want_id.then(|| top_level_id(&capture.stream)).flatten();
             } else {
                 data.boolean("response_body_base64", true);
                 data.string("response_body", &base64_text(&capture.stream));
