@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use gomodel_store::{AuditRow, Store, StoreConfig as DbConfig, UsageRow};
+use gomodel_store::{EncodedAudit, Store, StoreConfig as DbConfig, UsageRow};
 use tokio::task::JoinHandle;
 
 use crate::app::Records;
@@ -103,15 +103,14 @@ pub async fn start(config: &Config) -> Result<(Records, Vec<JoinHandle<()>>), St
     };
     let audit = if records_config.audit_enabled {
         let sink_store = store.clone();
-        let sink: Sink<AuditRow> = Arc::new(move |rows: Arc<Vec<AuditRow>>| {
+        let sink: Sink<EncodedAudit> = Arc::new(move |rows: Arc<Vec<EncodedAudit>>| {
             let store = sink_store.clone();
-            Box::pin(async move { store.insert_audit(&rows).await.map_err(sink_error) })
+            Box::pin(async move { store.insert_encoded_audit(&rows).await.map_err(sink_error) })
         });
         let options = WriterOptions {
             capacity: records_config.audit_buffer_size,
-            // As for usage rows: a commit has fixed costs (the WAL's last pages, the
-            // response-id tail), so fewer, fuller batches write fewer pages per entry. Only one
-            // 64-entry statement's copy of the bodies exists at a time while a batch is written.
+            // As for usage rows: a commit has fixed costs, and on SQLite a batch is one
+            // compressed segment: fuller batches compress better.
             max_batch: MAX_BATCH.min(records_config.audit_buffer_size),
             flush_interval: records_config.audit_flush_interval,
         };

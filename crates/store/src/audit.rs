@@ -17,7 +17,8 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use crate::error::Result;
+use crate::audit_segment::{self, EncodedAudit};
+use crate::error::{Result, StoreError};
 use crate::exec::RowGet;
 use crate::filter::{AuditFilter, Where};
 use crate::records::{AuditRow, Page, RawJson, RequestUsageSummary};
@@ -146,10 +147,37 @@ impl Store {
             return Ok(());
         }
         match self.backend {
-            Backend::Sqlite { .. } => self.sqlite_insert_audit(rows).await,
+            Backend::Sqlite { .. } => {
+                self.sqlite_insert_segment(audit_segment::encode(rows))
+                    .await
+            }
             Backend::Postgres(_) => {
                 self.insert_skipping_existing("audit_logs", AUDIT_COLUMNS, rows, audit_values)
                     .await
+            }
+        }
+    }
+
+    /// Stores entries encoded where they were made ([`EncodedAudit`]; the gateway's writer).
+    /// SQLite writes them as they are; PostgreSQL stores rows, decoded from them.
+    pub async fn insert_encoded_audit(&self, entries: &[EncodedAudit]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        match self.backend {
+            Backend::Sqlite { .. } => {
+                self.sqlite_insert_segment(audit_segment::encode_entries(entries))
+                    .await
+            }
+            Backend::Postgres(_) => {
+                let rows = entries
+                    .iter()
+                    .map(EncodedAudit::decode)
+                    .collect::<Option<Vec<AuditRow>>>()
+                    .ok_or_else(|| {
+                        StoreError::Rejected("an encoded audit entry does not decode".into())
+                    })?;
+                self.insert_audit(&rows).await
             }
         }
     }

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use sqlx::sqlite::SqlitePool;
 
-use crate::audit_segment::{self, CODEC_LZ4};
+use crate::audit_segment::{self, CODEC_LZ4, Segment};
 use crate::error::{Result, StoreError};
 use crate::filter::{AuditFilter, contains_ascii_case_insensitive, in_subtree};
 use crate::records::{AuditRow, Page};
@@ -134,10 +134,9 @@ fn newest_first(a: &AuditRow, b: &AuditRow) -> std::cmp::Ordering {
 }
 
 impl Store {
-    /// Writes `rows` (at least one) as one segment.
-    pub(crate) async fn sqlite_insert_audit(&self, rows: &[AuditRow]) -> Result<()> {
+    /// Writes one segment.
+    pub(crate) async fn sqlite_insert_segment(&self, segment: Segment) -> Result<()> {
         let (writer, _) = pools(self)?;
-        let segment = audit_segment::encode(rows);
         sqlx::query(
             "INSERT INTO audit_segments (min_ts_us, max_ts_us, entries, links, codec, body) \
              VALUES (?, ?, ?, ?, ?, ?)",

@@ -21,7 +21,7 @@ use base64::Engine;
 use bytes::Bytes;
 use gomodel_providers::Secret;
 use gomodel_store::json_text::{ObjectWriter, storable_json};
-use gomodel_store::{AuditRow, RawJson};
+use gomodel_store::{AuditRow, EncodedAudit, RawJson};
 use memchr::memmem;
 use serde::Deserialize;
 use serde_json::Value;
@@ -124,7 +124,7 @@ pub fn header_text<'a>(name: &http::HeaderName, value: &'a http::HeaderValue) ->
 /// Builds and queues audit rows.
 #[derive(Debug)]
 pub struct AuditRecorder {
-    writer: BatchWriter<AuditRow>,
+    writer: BatchWriter<EncodedAudit>,
     scrubber: Scrubber,
     master_key: Option<Secret>,
     log_bodies: bool,
@@ -135,7 +135,7 @@ pub struct AuditRecorder {
 /// Chat and Messages name them at the top level, Responses says `max_output_tokens`, newer
 /// OpenAI models `max_completion_tokens`, and a native Gemini body (passthrough) nests them in
 /// `generationConfig`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
 struct Sampling {
     temperature: Option<f64>,
     max_tokens: Option<u64>,
@@ -145,7 +145,7 @@ struct Sampling {
     generation_config: Option<GenerationConfig>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
 struct GenerationConfig {
     temperature: Option<f64>,
     #[serde(rename = "maxOutputTokens")]
@@ -155,7 +155,7 @@ struct GenerationConfig {
 impl AuditRecorder {
     /// `secrets` is every credential to keep out of the rows ([`secrets::configured_secrets`]).
     pub fn new(
-        writer: BatchWriter<AuditRow>,
+        writer: BatchWriter<EncodedAudit>,
         secrets: Vec<String>,
         master_key: Option<Secret>,
         log_bodies: bool,
@@ -170,7 +170,7 @@ impl AuditRecorder {
         }
     }
 
-    pub fn writer(&self) -> &BatchWriter<AuditRow> {
+    pub fn writer(&self) -> &BatchWriter<EncodedAudit> {
         &self.writer
     }
 
@@ -204,61 +204,19 @@ impl AuditRecorder {
         status: u16,
     ) {
         let capture = record.take_audit().unwrap_or_default();
-        let bodies_len = capture.request_body.as_ref().map_or(0, Bytes::len)
-            + capture.response_body.as_ref().map_or(0, Bytes::len)
-            + capture.stream.len();
-        let mut data = ObjectWriter::with_capacity(bodies_len + 512);
         let request_text = capture.request_body.as_deref();
-        let mut body_response_id = None;
-        if self.log_bodies {
-            if let Some(body) = &capture.request_body {
-                self.body(
-                    &mut data,
-                    "request_body",
-                    body,
-                    capture.request_body_is_json,
-                );
-                if body.len() > BODY_CAP {
-                    data.boolean("request_body_too_big_to_handle", true);
-                }
-            }
-            body_response_id =
-                self.response_body(&capture, path, &mut data, facts.response_id.is_none());
-        }
-        if let Some(agent) = &capture.user_agent {
-            data.string("user_agent", &self.scrubber.scrub(agent));
-        }
-        if self.log_headers {
-            data.object("request_headers", |h| {
-                self.headers(h, &capture.request_headers);
-            });
-            data.object("response_headers", |h| {
-                self.headers(h, &capture.response_headers);
-            });
-        }
-        // Read from the body as it came (the stored one may have become a string).
-        if let Some(sampling) = request_text.and_then(Sampling::of) {
-            sampling.write_into(&mut data);
+        // Written first without a search per field (one per header value and body was a sixth
+        // of what an entry cost), then searched once as a whole: a secret in any field shows
+        // in the document as it was or JSON-escaped, and the scrubber looks for both forms
+        // (`Scrubber::found_in`). Only a document with a hit is written again, field by field.
+        let sampling = request_text.and_then(Sampling::of);
+        let (mut data, mut body_response_id) =
+            self.document(&capture, facts, path, sampling.as_ref(), false);
+        if self.scrubber.found_in(data.as_bytes()) {
+            (data, body_response_id) =
+                self.document(&capture, facts, path, sampling.as_ref(), true);
         }
         let previous_response_id = request_text.and_then(previous_response_id);
-        if let Some(code) = &facts.error_code {
-            data.string("error_code", code);
-        }
-        if let Some(message) = &facts.error_message {
-            data.string("error_message", &self.scrubber.scrub(message));
-        }
-        if let Some(usage) = &facts.usage {
-            data.object("usage", |u| {
-                u.integer("prompt_tokens", usage.prompt_tokens);
-                u.integer("completion_tokens", usage.completion_tokens);
-                u.integer("total_tokens", usage.total_tokens);
-                match usage.cached_tokens {
-                    Some(cached) => u.integer("cached_tokens", cached),
-                    None => u.raw("cached_tokens", "null"),
-                }
-            });
-        }
-        let data = data.finish();
         debug_assert!(
             serde_json::from_str::<serde::de::IgnoredAny>(&data).is_ok(),
             "the written document is JSON: {data}"
@@ -296,7 +254,83 @@ impl AuditRecorder {
             data,
             usage: None,
         };
-        self.writer.submit(row);
+        // Encoded here, into one buffer: the writer task frees one allocation per entry.
+        self.writer.submit(EncodedAudit::new(&row));
+    }
+
+    /// The entry's document; every field searched for secrets when `scrub`. Returns it with
+    /// the answer's `id` when the handler did not note one.
+    fn document(
+        &self,
+        capture: &AuditCapture,
+        facts: &RecordSnapshot,
+        path: &str,
+        sampling: Option<&Sampling>,
+        scrub: bool,
+    ) -> (String, Option<String>) {
+        let bodies_len = capture.request_body.as_ref().map_or(0, Bytes::len)
+            + capture.response_body.as_ref().map_or(0, Bytes::len)
+            + capture.stream.len();
+        let mut data = ObjectWriter::with_capacity(bodies_len + 512);
+        let mut body_response_id = None;
+        if self.log_bodies {
+            if let Some(body) = &capture.request_body {
+                self.body(
+                    &mut data,
+                    "request_body",
+                    body,
+                    capture.request_body_is_json,
+                    scrub,
+                );
+                if body.len() > BODY_CAP {
+                    data.boolean("request_body_too_big_to_handle", true);
+                }
+            }
+            body_response_id =
+                self.response_body(capture, path, &mut data, facts.response_id.is_none(), scrub);
+        }
+        if let Some(agent) = &capture.user_agent {
+            data.string("user_agent", &self.clean(agent, scrub));
+        }
+        if self.log_headers {
+            data.object("request_headers", |h| {
+                self.headers(h, &capture.request_headers, scrub);
+            });
+            data.object("response_headers", |h| {
+                self.headers(h, &capture.response_headers, scrub);
+            });
+        }
+        // Read from the body as it came (the stored one may have become a string).
+        if let Some(sampling) = sampling {
+            (*sampling).write_into(&mut data);
+        }
+        if let Some(code) = &facts.error_code {
+            data.string("error_code", code);
+        }
+        if let Some(message) = &facts.error_message {
+            data.string("error_message", &self.clean(message, scrub));
+        }
+        if let Some(usage) = &facts.usage {
+            data.object("usage", |u| {
+                u.integer("prompt_tokens", usage.prompt_tokens);
+                u.integer("completion_tokens", usage.completion_tokens);
+                u.integer("total_tokens", usage.total_tokens);
+                match usage.cached_tokens {
+                    Some(cached) => u.integer("cached_tokens", cached),
+                    None => u.raw("cached_tokens", "null"),
+                }
+            });
+        }
+        (data.finish(), body_response_id)
+    }
+
+    /// `text` with secrets replaced when `scrub`, else as it is.
+    fn clean<'t>(&self, text: &'t str, scrub: bool) -> Cow<'t, str> {
+        if scrub {
+            self.scrubber.scrub(text)
+        } else {
+            Cow::Borrowed(text)
+        }
     }
 
     /// `response_body` (and its flags) from whichever way the answer was captured; returns the
@@ -308,9 +342,16 @@ impl AuditRecorder {
         path: &str,
         data: &mut ObjectWriter,
         want_id: bool,
+        scrub: bool,
     ) -> Option<String> {
         if let Some(body) = &capture.response_body {
-            self.body(data, "response_body", body, capture.response_body_is_json);
+            self.body(
+                data,
+                "response_body",
+                body,
+                capture.response_body_is_json,
+                scrub,
+            );
             if body.len() > BODY_CAP {
                 data.boolean("response_body_too_big_to_handle", true);
             }
@@ -332,7 +373,7 @@ impl AuditRecorder {
             let text = std::str::from_utf8(&capture.stream)
                 .map_or_else(|err| err.error_len().is_none(), |_| true);
             if text {
-                self.body(data, "response_body", &capture.stream, false);
+                self.body(data, "response_body", &capture.stream, false, scrub);
                 id = want_id.then(|| top_level_id(&capture.stream)).flatten();
             } else {
                 data.boolean("response_body_base64", true);
@@ -343,13 +384,11 @@ impl AuditRecorder {
                 Some(answer) => {
                     id = answer.get("id").and_then(Value::as_str).map(str::to_owned);
                     let text = serde_json::to_string(&answer).unwrap_or_else(|_| "null".to_owned());
-                    self.body(data, "response_body", text.as_bytes(), true);
+                    self.body(data, "response_body", text.as_bytes(), true, scrub);
                 }
                 None => data.string(
                     "response_body",
-                    &self
-                        .scrubber
-                        .scrub(&String::from_utf8_lossy(&capture.stream)),
+                    &self.clean(&String::from_utf8_lossy(&capture.stream), scrub),
                 ),
             }
         }
@@ -362,16 +401,13 @@ impl AuditRecorder {
     /// The headers as an object, one member per name (a repeated header keeps its last
     /// value): credential headers redacted by name, any configured credential in a value
     /// scrubbed.
-    fn headers(&self, object: &mut ObjectWriter, headers: &http::HeaderMap) {
+    fn headers(&self, object: &mut ObjectWriter, headers: &http::HeaderMap, scrub: bool) {
         let mut pairs = headers.iter().peekable();
         while let Some((name, value)) = pairs.next() {
             if pairs.peek().is_some_and(|(next, _)| *next == name) {
                 continue;
             }
-            object.string(
-                name.as_str(),
-                &self.scrubber.scrub(&header_text(name, value)),
-            );
+            object.string(name.as_str(), &self.clean(&header_text(name, value), scrub));
         }
     }
 
@@ -384,11 +420,11 @@ impl AuditRecorder {
     /// costs to check). Such a body can still hold what PostgreSQL's jsonb refuses (a number
     /// beyond its range, a lone surrogate escape), which the store handles when it binds the
     /// document there; SQLite keeps the text as it is, and the admin API hands it on raw.
-    fn body(&self, data: &mut ObjectWriter, key: &str, body: &[u8], is_json: bool) {
+    fn body(&self, data: &mut ObjectWriter, key: &str, body: &[u8], is_json: bool, scrub: bool) {
         let whole = body.len() <= BODY_CAP;
         let text = utf8_lossy(&body[..body.len().min(BODY_CAP)]);
         let lossless = matches!(text, std::borrow::Cow::Borrowed(_));
-        let text = self.scrubber.scrub(&text);
+        let text = self.clean(&text, scrub);
         let untouched = whole && lossless && matches!(text, std::borrow::Cow::Borrowed(_));
         if (is_json && untouched) || storable_json(&text) {
             data.raw(key, &text);

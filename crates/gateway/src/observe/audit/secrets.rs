@@ -135,11 +135,19 @@ impl Scrubber {
             if secret.len() < MIN_SECRET_LEN {
                 continue;
             }
+            // Both escapers: serde's (bodies as clients sent them) and ours (the fields the
+            // audit document writes, which `found_in` searches).
             if let Ok(quoted) = serde_json::to_string(&secret) {
                 let escaped = &quoted[1..quoted.len() - 1];
                 if escaped != secret {
                     needles.push(escaped.to_owned());
                 }
+            }
+            let mut quoted = String::new();
+            gomodel_store::json_text::push_string(&mut quoted, &secret);
+            let escaped = &quoted[1..quoted.len() - 1];
+            if escaped != secret {
+                needles.push(escaped.to_owned());
             }
             needles.push(secret);
         }
@@ -158,6 +166,16 @@ impl Scrubber {
             .min()
             .unwrap_or(usize::MAX);
         Self { needles, shortest }
+    }
+
+    /// Whether `text` holds any secret, as it is or JSON-escaped (one search per needle over
+    /// the whole text).
+    pub fn found_in(&self, text: &[u8]) -> bool {
+        text.len() >= self.shortest
+            && self
+                .needles
+                .iter()
+                .any(|(_, finder)| finder.find(text).is_some())
     }
 
     /// `text` with every secret replaced; borrowed when there was none (the usual case).

@@ -16,8 +16,11 @@ fn new_recorder(
 ) -> (AuditRecorder, Arc<Mutex<Vec<AuditRow>>>) {
     let rows = Arc::new(Mutex::new(Vec::new()));
     let sink_rows = Arc::clone(&rows);
-    let sink: Sink<AuditRow> = Arc::new(move |batch: Arc<Vec<AuditRow>>| {
-        sink_rows.lock().unwrap().extend(batch.iter().cloned());
+    let sink: Sink<EncodedAudit> = Arc::new(move |batch: Arc<Vec<EncodedAudit>>| {
+        sink_rows
+            .lock()
+            .unwrap()
+            .extend(batch.iter().map(|e| e.decode().unwrap()));
         Box::pin(async { Ok(()) })
     });
     let options = WriterOptions {
@@ -324,4 +327,99 @@ async fn bodies_the_gateway_parsed_are_not_checked_again_unless_scrubbed_or_cut(
     let data = row.data.to_value();
     assert!(data["response_body"].is_string());
     assert_eq!(data["response_body_too_big_to_handle"], true);
+}
+
+/// The document is searched for secrets once, as a whole: one found anywhere (a header that is
+/// not a credential header, the user agent, a body that is not JSON, an error message), raw
+/// or in the escaped form the document gives it, makes every field scrubbed.
+#[tokio::test]
+async fn secrets_anywhere_in_the_document_are_scrubbed() {
+    let quoted_secret = "tok\"en\\with-escapes\u{8}";
+    let rows = Arc::new(Mutex::new(Vec::new()));
+    let sink_rows = Arc::clone(&rows);
+    let sink: Sink<EncodedAudit> = Arc::new(move |batch: Arc<Vec<EncodedAudit>>| {
+        sink_rows
+            .lock()
+            .unwrap()
+            .extend(batch.iter().map(|e| e.decode().unwrap()));
+        Box::pin(async { Ok(()) })
+    });
+    let options = WriterOptions {
+        capacity: 16,
+        max_batch: 16,
+        flush_interval: Duration::from_millis(10),
+    };
+    let (writer, _task) = BatchWriter::spawn("audit-test", options, sink);
+    let recorder = AuditRecorder::new(
+        writer,
+        vec![
+            "sk-provider-secret-0123".to_owned(),
+            quoted_secret.to_owned(),
+        ],
+        None,
+        true,
+        true,
+    );
+    let record = RequestRecord::audited("req-1".to_owned());
+    record.capture(|c| {
+        c.request_headers.insert(
+            "x-forwarded-token",
+            http::HeaderValue::from_static("Bearer sk-provider-secret-0123"),
+        );
+        c.user_agent = Some("agent sk-provider-secret-0123".into());
+        c.request_body = Some(Bytes::from(format!("plain text {quoted_secret} end")));
+        c.response_body = Some(Bytes::from_static(br#"{"id":"x","ok":true}"#));
+        c.response_body_is_json = true;
+    });
+    record.set_error("upstream_error", "echoed sk-provider-secret-0123 back");
+    recorder.record(
+        &record,
+        &record.snapshot(),
+        "POST",
+        "/v1/chat/completions",
+        502,
+    );
+    recorder.writer().shutdown(Duration::from_secs(1)).await;
+    let row = rows.lock().unwrap().pop().unwrap();
+    let text = row.data.get();
+    assert!(!text.contains("sk-provider-secret"), "{text}");
+    assert!(!text.contains("with-escapes"), "{text}");
+    let data = row.data.to_value();
+    assert_eq!(
+        data["request_headers"]["x-forwarded-token"],
+        "Bearer [REDACTED]"
+    );
+    assert_eq!(data["user_agent"], "agent [REDACTED]");
+    assert_eq!(data["request_body"], "plain text [REDACTED] end");
+    assert_eq!(
+        data["response_body"]["ok"], true,
+        "untouched fields stay as they were"
+    );
+
+    // Only the escaped form in the document: still found.
+    let record = RequestRecord::audited("req-2".to_owned());
+    record.capture(|c| {
+        c.request_body = Some(Bytes::from(format!("only {quoted_secret}")));
+    });
+    let rows = Arc::new(Mutex::new(Vec::new()));
+    let sink_rows = Arc::clone(&rows);
+    let sink: Sink<EncodedAudit> = Arc::new(move |batch: Arc<Vec<EncodedAudit>>| {
+        sink_rows
+            .lock()
+            .unwrap()
+            .extend(batch.iter().map(|e| e.decode().unwrap()));
+        Box::pin(async { Ok(()) })
+    });
+    let (writer, _task) = BatchWriter::spawn("audit-test", options, sink);
+    let recorder = AuditRecorder::new(writer, vec![quoted_secret.to_owned()], None, true, true);
+    recorder.record(
+        &record,
+        &record.snapshot(),
+        "POST",
+        "/v1/chat/completions",
+        200,
+    );
+    recorder.writer().shutdown(Duration::from_secs(1)).await;
+    let row = rows.lock().unwrap().pop().unwrap();
+    assert_eq!(row.data.to_value()["request_body"], "only [REDACTED]");
 }
