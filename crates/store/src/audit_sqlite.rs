@@ -8,7 +8,9 @@
 //! the time it starts with; a conversation hop scans the segments' `links` text.
 //!
 //! An id stored twice (which the writer never does here: a batch commits once or not at all)
-//! reads as the copy written first, as `ON CONFLICT DO NOTHING` kept it before.
+//! is shown once: an entry or conversation lookup returns the copy written first, as
+//! `ON CONFLICT DO NOTHING` kept it before; a page of the log counts it once among the
+//! segments it decodes.
 
 use std::collections::HashSet;
 
@@ -186,14 +188,14 @@ impl Store {
         Ok(rows.into_iter().map(header).collect())
     }
 
-    /// The entries of `headers`' segments that pass `keep`, each id once (the copy in the
-    /// earliest segment).
+    /// The entries of the segments `segments` (ids) that pass `keep`, each entry id once (the
+    /// copy in the earliest segment).
     async fn decoded(
         &self,
-        headers: impl IntoIterator<Item = i64>,
+        segments: impl IntoIterator<Item = i64>,
         keep: impl Fn(&AuditRow) -> bool,
     ) -> Result<Vec<AuditRow>> {
-        let mut ids: Vec<i64> = headers.into_iter().collect();
+        let mut ids: Vec<i64> = segments.into_iter().collect();
         ids.sort_unstable();
         let mut seen = HashSet::new();
         let mut out = Vec::new();
