@@ -22,6 +22,9 @@ use crate::filter::{AuditFilter, contains_ascii_case_insensitive, in_subtree};
 use crate::records::{AuditRow, Page};
 use crate::store::{Backend, Store};
 
+/// Segments deleted per statement by retention.
+const DELETE_SEGMENTS: i64 = 64;
+
 /// Entries per segment when moving old rows (the writer's batches are up to 500 too).
 const CONVERT_SEGMENT_ROWS: i64 = 500;
 
@@ -353,16 +356,38 @@ impl Store {
             .execute(writer)
             .await?;
         }
-        let (whole,): (Option<i64>,) =
-            sqlx::query_as("SELECT SUM(entries) FROM audit_segments WHERE max_ts_us < ?")
-                .bind(ts_us)
-                .fetch_one(writer)
-                .await?;
-        sqlx::query("DELETE FROM audit_segments WHERE max_ts_us < ?")
+        // Whole segments a few at a time: each statement holds the write lock, which the
+        // usage and audit writers wait for (a day of busy traffic is thousands of segments).
+        loop {
+            // The count and the delete read the same rows: one transaction.
+            let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+            let (count, entries): (i64, Option<i64>) = sqlx::query_as(
+                "SELECT COUNT(*), SUM(entries) FROM (SELECT entries FROM audit_segments \
+                 WHERE max_ts_us < ? ORDER BY max_ts_us LIMIT ?)",
+            )
             .bind(ts_us)
-            .execute(writer)
+            .bind(DELETE_SEGMENTS)
+            .fetch_one(&mut *tx)
             .await?;
-        Ok(deleted + u64::try_from(whole.unwrap_or(0)).unwrap_or(0))
+            if count == 0 {
+                tx.rollback().await?;
+                break;
+            }
+            sqlx::query(
+                "DELETE FROM audit_segments WHERE id IN (SELECT id FROM audit_segments \
+                 WHERE max_ts_us < ? ORDER BY max_ts_us LIMIT ?)",
+            )
+            .bind(ts_us)
+            .bind(DELETE_SEGMENTS)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            deleted += u64::try_from(entries.unwrap_or(0)).unwrap_or(0);
+        }
+        if deleted > 0 {
+            self.refresh_statistics().await;
+        }
+        Ok(deleted)
     }
 
     /// Moves entries stored by versions before migration 8 (`audit_records`, read through its

@@ -337,6 +337,21 @@ pub async fn the_log_is_newest_first_across_batches(t: &Target) {
     assert!(store.audit_entry("c150").await.unwrap().is_some());
 }
 
+/// Retention over many written batches (SQLite deletes its segments a few per statement).
+pub async fn audit_retention_deletes_many_batches(t: &Target) {
+    let store = t.connect().await;
+    for n in 0..150 {
+        let id = format!("many-{n}");
+        store.insert_audit(&[audit(&id, T0 + n)]).await.unwrap();
+    }
+    assert_eq!(store.delete_audit_before(T0 + 100).await.unwrap(), 100);
+    let page = store
+        .audit_log(&AuditFilter::default(), 1, 0)
+        .await
+        .unwrap();
+    assert_eq!((page.total, ids(&page.items)), (50, vec!["many-149"]));
+}
+
 pub async fn nul_characters_never_fail_a_batch(t: &Target) {
     let store = t.connect().await;
     // PostgreSQL cannot store U+0000; a client can still put one in a JSON body.
