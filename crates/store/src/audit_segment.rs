@@ -46,9 +46,65 @@ pub struct EncodedAudit {
     bytes: Vec<u8>,
 }
 
+/// An entry's fields but its document, borrowed: what [`EncodedAudit::from_fields`] writes
+/// without the owned strings of an [`AuditRow`].
+#[derive(Debug, Clone, Copy)]
+pub struct AuditFields<'a> {
+    pub id: &'a str,
+    pub request_id: &'a str,
+    pub ts_us: i64,
+    pub duration_ms: f64,
+    pub requested_model: Option<&'a str>,
+    pub resolved_model: Option<&'a str>,
+    pub provider_type: Option<&'a str>,
+    pub provider_name: Option<&'a str>,
+    pub status_code: i32,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub user_path: &'a str,
+    pub stream: bool,
+    pub client_ip: Option<&'a str>,
+    pub error_type: Option<&'a str>,
+    pub response_id: Option<&'a str>,
+    pub previous_response_id: Option<&'a str>,
+    pub auth_method: Option<&'a str>,
+}
+
+impl AuditRow {
+    fn fields(&self) -> AuditFields<'_> {
+        AuditFields {
+            id: &self.id,
+            request_id: &self.request_id,
+            ts_us: self.ts_us,
+            duration_ms: self.duration_ms,
+            requested_model: self.requested_model.as_deref(),
+            resolved_model: self.resolved_model.as_deref(),
+            provider_type: self.provider_type.as_deref(),
+            provider_name: self.provider_name.as_deref(),
+            status_code: self.status_code,
+            method: &self.method,
+            path: &self.path,
+            user_path: &self.user_path,
+            stream: self.stream,
+            client_ip: self.client_ip.as_deref(),
+            error_type: self.error_type.as_deref(),
+            response_id: self.response_id.as_deref(),
+            previous_response_id: self.previous_response_id.as_deref(),
+            auth_method: self.auth_method.as_deref(),
+        }
+    }
+}
+
 impl EncodedAudit {
     pub fn new(row: &AuditRow) -> Self {
-        let data = row.data.get().as_bytes();
+        Self::from_fields(&row.fields(), row.data.get())
+    }
+
+    /// The entry of `fields` and the document `data` (well-formed JSON: see
+    /// [`RawJson::written`]).
+    pub fn from_fields(fields: &AuditFields<'_>, data: &str) -> Self {
+        let row = fields;
+        let data = data.as_bytes();
         let mut bytes = Vec::with_capacity(data.len() + 400);
         // The fields are written straight after their length prefix, which is filled in after.
         bytes.extend_from_slice(&[0; 4]);
@@ -60,8 +116,8 @@ impl EncodedAudit {
         push_framed(&mut bytes, data);
         let framed_len = bytes.len();
         for (tag, id) in [
-            ("\nr:", &row.response_id),
-            ("\np:", &row.previous_response_id),
+            ("\nr:", row.response_id),
+            ("\np:", row.previous_response_id),
         ] {
             if let Some(id) = id {
                 bytes.extend_from_slice(tag.as_bytes());
@@ -164,41 +220,41 @@ fn take_framed(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 /// The entry's fields but its document, as one JSON array (the positions of [`Meta`]).
-fn write_meta(out: &mut String, r: &AuditRow) {
-    let opt = |out: &mut String, text: &Option<String>| match text {
+fn write_meta(out: &mut String, r: &AuditFields<'_>) {
+    let opt = |out: &mut String, text: Option<&str>| match text {
         Some(text) => push_string(out, text),
         None => out.push_str("null"),
     };
     out.push('[');
-    push_string(out, &r.id);
+    push_string(out, r.id);
     out.push(',');
     push_i64(out, r.ts_us);
     out.push(',');
-    push_string(out, &r.request_id);
+    push_string(out, r.request_id);
     out.push(',');
     push_f64(out, r.duration_ms);
     for text in [
-        &r.requested_model,
-        &r.resolved_model,
-        &r.provider_type,
-        &r.provider_name,
+        r.requested_model,
+        r.resolved_model,
+        r.provider_type,
+        r.provider_name,
     ] {
         out.push(',');
         opt(out, text);
     }
     out.push(',');
     push_i64(out, i64::from(r.status_code));
-    for text in [&r.method, &r.path, &r.user_path] {
+    for text in [r.method, r.path, r.user_path] {
         out.push(',');
         push_string(out, text);
     }
     out.push_str(if r.stream { ",true" } else { ",false" });
     for text in [
-        &r.client_ip,
-        &r.error_type,
-        &r.response_id,
-        &r.previous_response_id,
-        &r.auth_method,
+        r.client_ip,
+        r.error_type,
+        r.response_id,
+        r.previous_response_id,
+        r.auth_method,
     ] {
         out.push(',');
         opt(out, text);

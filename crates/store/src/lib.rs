@@ -36,7 +36,7 @@ mod stats;
 mod store;
 mod usage;
 
-pub use audit_segment::EncodedAudit;
+pub use audit_segment::{AuditFields, EncodedAudit};
 pub use error::{Result, StoreError};
 pub use filter::{AuditFilter, UsageFilter};
 pub use records::{

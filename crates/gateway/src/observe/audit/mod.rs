@@ -21,7 +21,7 @@ use base64::Engine;
 use bytes::Bytes;
 use gomodel_providers::Secret;
 use gomodel_store::json_text::{ObjectWriter, storable_json};
-use gomodel_store::{AuditRow, EncodedAudit, RawJson};
+use gomodel_store::{AuditFields, EncodedAudit};
 use memchr::memmem;
 use serde::Deserialize;
 use serde_json::Value;
@@ -221,41 +221,41 @@ impl AuditRecorder {
             serde_json::from_str::<serde::de::IgnoredAny>(&data).is_ok(),
             "the written document is JSON: {data}"
         );
-        let data = RawJson::written(data);
-        let row = AuditRow {
-            id: super::request_id::time_ordered(record.started_at_us),
-            request_id: record.request_id.clone(),
+        let id = super::request_id::time_ordered(record.started_at_us);
+        let fields = AuditFields {
+            id: &id,
+            request_id: &record.request_id,
             ts_us: record.started_at_us,
             duration_ms: record.started.elapsed().as_secs_f64() * 1000.0,
-            requested_model: facts.requested_model.clone(),
-            resolved_model: facts.upstream_model.clone(),
-            provider_type: facts.provider_type.map(str::to_owned),
-            provider_name: facts.provider.clone(),
+            requested_model: facts.requested_model.as_deref(),
+            resolved_model: facts.upstream_model.as_deref(),
+            provider_type: facts.provider_type,
+            provider_name: facts.provider.as_deref(),
             status_code: i32::from(status),
-            method: method.to_owned(),
-            path: path.to_owned(),
+            method,
+            path,
             user_path: if facts.user_path.is_empty() {
-                "/".to_owned()
+                "/"
             } else {
-                facts.user_path.clone()
+                &facts.user_path
             },
             stream: facts.stream,
-            client_ip: capture.client_ip.clone(),
+            client_ip: capture.client_ip.as_deref(),
             error_type: facts.error_code.as_ref().map(|_| {
                 if facts.stream && status < 400 {
-                    "stream_error".to_owned()
+                    "stream_error"
                 } else {
                     error_type(status)
                 }
             }),
-            response_id: facts.response_id.clone().or(body_response_id),
-            previous_response_id,
-            auth_method: capture.auth_method.map(str::to_owned),
-            data,
-            usage: None,
+            response_id: facts.response_id.as_deref().or(body_response_id.as_deref()),
+            previous_response_id: previous_response_id.as_deref(),
+            auth_method: capture.auth_method,
         };
-        // Encoded here, into one buffer: the writer task frees one allocation per entry.
-        self.writer.submit(EncodedAudit::new(&row));
+        // Encoded here, into one buffer, from the request's own strings: no row of owned
+        // copies, and the writer task frees one allocation per entry.
+        self.writer
+            .submit(EncodedAudit::from_fields(&fields, &data));
     }
 
     /// The entry's document; every field searched for secrets when `scrub`. Returns it with
@@ -505,14 +505,13 @@ fn base64_text(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-fn error_type(status: u16) -> String {
+fn error_type(status: u16) -> &'static str {
     match status {
         401 | 403 => "authentication_error",
         429 => "rate_limit_error",
         400..=499 => "invalid_request_error",
         _ => "provider_error",
     }
-    .to_owned()
 }
 
 /// Routes the audit log covers by default (`LOGGING_ONLY_MODEL_INTERACTIONS`).

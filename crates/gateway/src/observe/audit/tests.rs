@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::*;
 use crate::observe::writer::{Sink, WriterOptions};
+use gomodel_store::AuditRow;
 
 /// A recorder whose rows land in the returned vector.
 fn new_recorder(
