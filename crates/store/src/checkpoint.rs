@@ -10,7 +10,8 @@
 //! were dropped; usage rows too, now and then (bench/findings.md, 2026-12-04).
 //!
 //! So the writer runs with `wal_autocheckpoint=0`, and [`spawn`] checkpoints every
-//! [`CHECKPOINT_EVERY`] on a connection of its own:
+//! [`CHECKPOINT_EVERY`] on a connection of its own, when anything was committed since the
+//! last complete checkpoint (`PRAGMA data_version`; an idle gateway only reads that counter):
 //! - `PASSIVE` first: it copies whatever frames it can without waiting for, or blocking, the
 //!   writer or any reader. The writer keeps committing meanwhile.
 //! - The log starts over from its beginning only when a checkpoint completes with no commit in
@@ -69,28 +70,45 @@ pub(crate) async fn checkpoint(pool: &SqlitePool, mode: Mode) -> Result<Progress
 }
 
 /// One round: a passive checkpoint, and a restarting one when the log has grown to
-/// `restart_pages`.
-async fn round(pool: &SqlitePool, restart_pages: i64) -> Result<(), sqlx::Error> {
-    let progress = checkpoint(pool, Mode::Passive).await?;
+/// `restart_pages`. Returns whether the whole log is now in the database.
+async fn round(pool: &SqlitePool, restart_pages: i64) -> Result<bool, sqlx::Error> {
+    let mut progress = checkpoint(pool, Mode::Passive).await?;
     if progress.log_pages >= restart_pages {
-        checkpoint(pool, Mode::Restart).await?;
+        progress = checkpoint(pool, Mode::Restart).await?;
     }
-    Ok(())
+    Ok(!progress.busy && progress.copied_pages >= progress.log_pages)
 }
 
-/// Checkpoints on `pool` (a connection of its own) every [`CHECKPOINT_EVERY`] until the pool
-/// is closed ([`crate::Store::close`]).
+/// SQLite's count of commits by other connections (any process) as this connection sees it:
+/// unchanged means there is nothing new to copy back.
+async fn data_version(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("PRAGMA data_version")
+        .fetch_one(pool)
+        .await
+}
+
+/// Checkpoints on `pool` (a connection of its own) every [`CHECKPOINT_EVERY`] when anything
+/// was committed since the last round, until the pool is closed ([`crate::Store::close`]).
+/// An idle gateway then only reads a counter ten times a second.
 pub(crate) fn spawn(pool: SqlitePool) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut seen = None;
         loop {
             tick.tick().await;
             if pool.is_closed() {
                 return;
             }
+            let version = data_version(&pool).await.ok();
+            if version.is_some() && version == seen {
+                continue;
+            }
             match round(&pool, RESTART_PAGES).await {
-                Ok(()) => {}
+                // Remembered only once all is copied (a reader may hold frames back): until
+                // then every tick tries again.
+                Ok(true) => seen = version,
+                Ok(false) => {}
                 Err(_) if pool.is_closed() => return,
                 // Another process's checkpoint or a long write holding the file: the next
                 // round catches up.
