@@ -26,7 +26,7 @@ use crate::sql::{Arg, Dialect, Sql};
 use crate::store::{Backend, Store};
 use crate::usage::count_from_row;
 
-pub(crate) const AUDIT_COLUMNS: &str = "id, request_id, ts_us, duration_ms, requested_model, \
+const AUDIT_COLUMNS: &str = "id, request_id, ts_us, duration_ms, requested_model, \
     resolved_model, provider_type, provider_name, status_code, method, path, user_path, stream, \
     client_ip, error_type, response_id, previous_response_id, auth_method, data";
 
@@ -141,7 +141,8 @@ impl RequestUsageSummary {
 }
 
 impl Store {
-    /// Stores audit entries; entries whose id is already stored are skipped.
+    /// Stores audit entries. On PostgreSQL entries whose id is already stored are skipped; on
+    /// SQLite a batch is written once or not at all, and an id stored twice reads once.
     pub async fn insert_audit(&self, rows: &[AuditRow]) -> Result<()> {
         if rows.is_empty() {
             return Ok(());

@@ -14,13 +14,20 @@
 
 use std::collections::HashSet;
 
+use sqlx::Row;
 use sqlx::sqlite::SqlitePool;
 
 use crate::audit_segment::{self, CODEC_LZ4, Segment};
 use crate::error::{Result, StoreError};
 use crate::filter::{AuditFilter, contains_ascii_case_insensitive, in_subtree};
-use crate::records::{AuditRow, Page};
+use crate::records::{AuditRow, Page, RawJson};
 use crate::store::{Backend, Store};
+
+/// The columns of the legacy `audit_logs` view, its document read as text (`data_text`).
+const LEGACY_COLUMNS: &str = "id, request_id, ts_us, duration_ms, requested_model, \
+    resolved_model, provider_type, provider_name, status_code, method, path, user_path, stream, \
+    client_ip, error_type, response_id, previous_response_id, auth_method, 'null' AS data, \
+    data AS data_text";
 
 /// Segments deleted per statement by retention.
 const DELETE_SEGMENTS: i64 = 64;
@@ -291,6 +298,11 @@ impl Store {
         let rows = self
             .decoded(headers.iter().map(|h| h.id), |row| row.id == id)
             .await?;
+        if rows.is_empty() && time.is_some() {
+            // An id that only looks like ours (32 hex digits from elsewhere, or an entry
+            // whose time the id could not hold): every segment.
+            return Box::pin(self.sqlite_audit_entry(id, None)).await;
+        }
         Ok(rows.into_iter().next())
     }
 
@@ -335,12 +347,31 @@ impl Store {
         .await?;
         let mut deleted = 0u64;
         for (id, ..) in straddling {
-            let rows = self.segment_entries(id).await?;
+            // Read and rewritten under one write lock: another process trimming the same
+            // segment meanwhile cannot have its work undone.
+            let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+            let stored: Option<(i64, i64, Vec<u8>)> =
+                sqlx::query_as("SELECT min_ts_us, codec, body FROM audit_segments WHERE id = ?")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((min_ts_us, codec, body)) = stored.filter(|(min, ..)| *min < ts_us) else {
+                tx.rollback().await?;
+                continue;
+            };
+            let rows = audit_segment::decode(codec, &body).ok_or_else(|| {
+                StoreError::Query(format!(
+                    "audit segment {id} cannot be read (from {min_ts_us})"
+                ))
+            })?;
             let kept: Vec<AuditRow> = rows.iter().filter(|r| r.ts_us >= ts_us).cloned().collect();
-            deleted += u64::try_from(rows.len() - kept.len()).unwrap_or(0);
             if kept.is_empty() {
+                // Every entry is older after all (the range said otherwise only if another
+                // process rewrote the segment): the whole-segment pass below deletes it.
+                tx.rollback().await?;
                 continue;
             }
+            deleted += u64::try_from(rows.len() - kept.len()).unwrap_or(0);
             let segment = audit_segment::encode(&kept);
             sqlx::query(
                 "UPDATE audit_segments SET min_ts_us = ?, max_ts_us = ?, entries = ?, links = ?, \
@@ -353,8 +384,9 @@ impl Store {
             .bind(CODEC_LZ4)
             .bind(segment.body)
             .bind(id)
-            .execute(writer)
+            .execute(&mut *tx)
             .await?;
+            tx.commit().await?;
         }
         // Whole segments a few at a time: each statement holds the write lock, which the
         // usage and audit writers wait for (a day of busy traffic is thousands of segments).
@@ -408,9 +440,11 @@ impl Store {
         }
         let mut after: Option<(i64, String)> = None;
         loop {
+            // The document is read as text and kept as it is (`RawJson::written`): SQLite never
+            // checked what the old table holds, and one document a reader refuses must not
+            // stop the gateway from starting.
             let mut sql = crate::sql::Sql::new(crate::sql::Dialect::Sqlite, "SELECT ");
-            sql.push(crate::audit::AUDIT_COLUMNS)
-                .push(" FROM audit_logs");
+            sql.push(LEGACY_COLUMNS).push(" FROM audit_logs");
             if let Some((ts, id)) = &after {
                 sql.push(" WHERE (ts_us, id) > (")
                     .bind(*ts)
@@ -424,7 +458,12 @@ impl Store {
                 .fetch_all(&mut *tx)
                 .await?
                 .iter()
-                .map(|row| crate::audit::audit_from_row(row))
+                .map(|row| {
+                    let mut entry = crate::audit::audit_from_row(row)?;
+                    let text: String = row.try_get("data_text")?;
+                    entry.data = RawJson::written(text);
+                    Ok(entry)
+                })
                 .collect::<sqlx::Result<Vec<AuditRow>>>()?;
             let Some(last) = rows.last() else { break };
             after = Some((last.ts_us, last.id.clone()));

@@ -192,9 +192,27 @@ mod tests {
         .execute(&pool)
         .await
         .unwrap();
+        // A document nested deeper than a JSON reader follows moves as the text it is.
+        let deep = format!(r#"{{"d":{}{}}}"#, "[".repeat(300), "]".repeat(300));
+        sqlx::query(
+            "INSERT INTO audit_logs (id, request_id, ts_us, duration_ms, status_code, method, \
+             path, user_path, stream, data) \
+             VALUES ('00000000000001f4cccccccccccccccc', 'req-4', 500, 1.0, 200, 'POST', \
+             '/v1/chat/completions', '/', 0, ?)",
+        )
+        .bind(&deep)
+        .execute(&pool)
+        .await
+        .unwrap();
         pool.close().await;
 
         let store = Store::connect(&StoreConfig::Sqlite { path }).await.unwrap();
+        let moved = store
+            .audit_entry("00000000000001f4cccccccccccccccc")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(moved.data.get(), deep);
         let first = store
             .audit_entry("0000000000000064aaaaaaaaaaaaaaaa")
             .await
@@ -235,6 +253,7 @@ mod tests {
         assert_eq!(
             ids,
             [
+                "00000000000001f4cccccccccccccccc",
                 "0000000000000190bbbbbbbbbbbbbbbb",
                 "legacy-id",
                 "0000000000000064aaaaaaaaaaaaaaaa"

@@ -35,6 +35,8 @@ const SQLITE_OPEN_ATTEMPTS: u32 = 5;
 /// Bytes the write-ahead log file is cut back to after the log starts over (SQLite otherwise
 /// keeps the file at the largest size it ever reached).
 const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+/// How long a checkpoint waits for other connections (see `connect_sqlite`).
+const CHECKPOINT_BUSY_TIMEOUT: Duration = Duration::from_millis(200);
 /// How long a caller waits for a pooled connection before the request fails rather than hangs.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -173,7 +175,11 @@ async fn connect_sqlite(path: &Path) -> Result<Store> {
     let reader = open_sqlite_pool(SQLITE_READERS, &existing)
         .await
         .map_err(open_err)?;
-    let checkpointer = open_sqlite_pool(1, &existing).await.map_err(open_err)?;
+    // A restarting checkpoint holds new writes back while it waits for readers: it gives up
+    // after a moment (and tries again next round) rather than the writers' 5 seconds.
+    let checkpointer = open_sqlite_pool(1, &existing.clone().busy_timeout(CHECKPOINT_BUSY_TIMEOUT))
+        .await
+        .map_err(open_err)?;
     checkpoint::spawn(checkpointer.clone());
     Ok(Store {
         backend: Backend::Sqlite {

@@ -337,6 +337,16 @@ pub async fn the_log_is_newest_first_across_batches(t: &Target) {
     assert!(store.audit_entry("c150").await.unwrap().is_some());
 }
 
+/// An id that looks like the gateway's (32 hex digits, the first 16 a time) but whose entry
+/// started at another time is still found.
+pub async fn hex_ids_from_elsewhere_are_found(t: &Target) {
+    let store = t.connect().await;
+    let id = "00000000000000ff0123456789abcdef";
+    store.insert_audit(&[audit(id, T0)]).await.unwrap();
+    let found = store.audit_entry(id).await.unwrap().unwrap();
+    assert_eq!((found.id.as_str(), found.ts_us), (id, T0));
+}
+
 /// Retention over many written batches (SQLite deletes its segments a few per statement).
 pub async fn audit_retention_deletes_many_batches(t: &Target) {
     let store = t.connect().await;

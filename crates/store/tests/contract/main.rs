@@ -67,6 +67,7 @@ contract!(
     audit::audit_retention_deletes_only_older_entries,
     audit::the_log_is_newest_first_across_batches,
     audit::audit_retention_deletes_many_batches,
+    audit::hex_ids_from_elsewhere_are_found,
     audit::nul_characters_never_fail_a_batch,
     audit::entries_carry_the_usage_of_their_request,
     pricing::pricing_override_crud,
