@@ -140,6 +140,26 @@ fn id_hash(id: &str) -> u64 {
     BuildHasherDefault::<DefaultHasher>::default().hash_one(id)
 }
 
+/// Appends `segment` to `audit_segments` (on the writer, or inside a write transaction).
+async fn insert_segment<'e, E>(executor: E, segment: Segment) -> sqlx::Result<()>
+where
+    E: sqlx::SqliteExecutor<'e>,
+{
+    sqlx::query(
+        "INSERT INTO audit_segments (min_ts_us, max_ts_us, entries, links, codec, body) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(segment.min_ts_us)
+    .bind(segment.max_ts_us)
+    .bind(segment.entries)
+    .bind(segment.links)
+    .bind(CODEC_LZ4)
+    .bind(segment.body)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
 /// Newest first, as the log is shown.
 fn newest_first(a: &AuditRow, b: &AuditRow) -> std::cmp::Ordering {
     b.ts_us.cmp(&a.ts_us).then_with(|| b.id.cmp(&a.id))
@@ -149,18 +169,7 @@ impl Store {
     /// Writes one segment.
     pub(crate) async fn sqlite_insert_segment(&self, segment: Segment) -> Result<()> {
         let (writer, _) = pools(self)?;
-        sqlx::query(
-            "INSERT INTO audit_segments (min_ts_us, max_ts_us, entries, links, codec, body) \
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(segment.min_ts_us)
-        .bind(segment.max_ts_us)
-        .bind(segment.entries)
-        .bind(segment.links)
-        .bind(CODEC_LZ4)
-        .bind(segment.body)
-        .execute(writer)
-        .await?;
+        insert_segment(writer, segment).await?;
         self.note_rows_written(1).await;
         Ok(())
     }
@@ -467,19 +476,7 @@ impl Store {
                 .collect::<sqlx::Result<Vec<AuditRow>>>()?;
             let Some(last) = rows.last() else { break };
             after = Some((last.ts_us, last.id.clone()));
-            let segment = audit_segment::encode(&rows);
-            sqlx::query(
-                "INSERT INTO audit_segments (min_ts_us, max_ts_us, entries, links, codec, body) \
-                 VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(segment.min_ts_us)
-            .bind(segment.max_ts_us)
-            .bind(segment.entries)
-            .bind(segment.links)
-            .bind(CODEC_LZ4)
-            .bind(segment.body)
-            .execute(&mut *tx)
-            .await?;
+            insert_segment(&mut *tx, audit_segment::encode(&rows)).await?;
         }
         for statement in [
             "DROP VIEW audit_logs",

@@ -15,6 +15,19 @@ fn new_recorder(
     log_bodies: bool,
     master_key: Option<&str>,
 ) -> (AuditRecorder, Arc<Mutex<Vec<AuditRow>>>) {
+    recorder_with(
+        vec!["sk-provider-secret-0123".to_owned()],
+        master_key,
+        log_bodies,
+    )
+}
+
+/// A recorder keeping `secrets` out of its rows, which land in the returned vector.
+fn recorder_with(
+    secrets: Vec<String>,
+    master_key: Option<&str>,
+    log_bodies: bool,
+) -> (AuditRecorder, Arc<Mutex<Vec<AuditRow>>>) {
     let rows = Arc::new(Mutex::new(Vec::new()));
     let sink_rows = Arc::clone(&rows);
     let sink: Sink<EncodedAudit> = Arc::new(move |batch: Arc<Vec<EncodedAudit>>| {
@@ -32,7 +45,7 @@ fn new_recorder(
     let (writer, _task) = BatchWriter::spawn("audit-test", options, sink);
     let recorder = AuditRecorder::new(
         writer,
-        vec!["sk-provider-secret-0123".to_owned()],
+        secrets,
         master_key.map(Secret::new),
         log_bodies,
         true,
@@ -336,29 +349,12 @@ async fn bodies_the_gateway_parsed_are_not_checked_again_unless_scrubbed_or_cut(
 #[tokio::test]
 async fn secrets_anywhere_in_the_document_are_scrubbed() {
     let quoted_secret = "tok\"en\\with-escapes\u{8}";
-    let rows = Arc::new(Mutex::new(Vec::new()));
-    let sink_rows = Arc::clone(&rows);
-    let sink: Sink<EncodedAudit> = Arc::new(move |batch: Arc<Vec<EncodedAudit>>| {
-        sink_rows
-            .lock()
-            .unwrap()
-            .extend(batch.iter().map(|e| e.decode().unwrap()));
-        Box::pin(async { Ok(()) })
-    });
-    let options = WriterOptions {
-        capacity: 16,
-        max_batch: 16,
-        flush_interval: Duration::from_millis(10),
-    };
-    let (writer, _task) = BatchWriter::spawn("audit-test", options, sink);
-    let recorder = AuditRecorder::new(
-        writer,
+    let (recorder, rows) = recorder_with(
         vec![
             "sk-provider-secret-0123".to_owned(),
             quoted_secret.to_owned(),
         ],
         None,
-        true,
         true,
     );
     let record = RequestRecord::audited("req-1".to_owned());
@@ -402,17 +398,7 @@ async fn secrets_anywhere_in_the_document_are_scrubbed() {
     record.capture(|c| {
         c.request_body = Some(Bytes::from(format!("only {quoted_secret}")));
     });
-    let rows = Arc::new(Mutex::new(Vec::new()));
-    let sink_rows = Arc::clone(&rows);
-    let sink: Sink<EncodedAudit> = Arc::new(move |batch: Arc<Vec<EncodedAudit>>| {
-        sink_rows
-            .lock()
-            .unwrap()
-            .extend(batch.iter().map(|e| e.decode().unwrap()));
-        Box::pin(async { Ok(()) })
-    });
-    let (writer, _task) = BatchWriter::spawn("audit-test", options, sink);
-    let recorder = AuditRecorder::new(writer, vec![quoted_secret.to_owned()], None, true, true);
+    let (recorder, rows) = recorder_with(vec![quoted_secret.to_owned()], None, true);
     recorder.record(
         &record,
         &record.snapshot(),
